@@ -1,0 +1,70 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomUUID } from 'node:crypto';
+import type { Deps } from './deps.ts';
+import { apiKeyAuth } from './platform/auth.ts';
+import { ErrorBody, installErrorHandler } from './platform/http.ts';
+import './platform/fastify.ts';
+import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { botsRoutes } from './modules/bots/bots.routes.ts';
+import { enforcementRoutes } from './modules/enforcement/enforcement.routes.ts';
+import { groupsRoutes } from './modules/groups/groups.routes.ts';
+import { rolesRoutes } from './modules/roles/roles.routes.ts';
+import { rulesRoutes } from './modules/rules/rules.routes.ts';
+import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP app over the shared deps: infrastructure plugins, then each module's routes. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ role: 'api' }) as FastifyBaseLogger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('deps', deps);
+  app.decorate('services', deps.services);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandler(app);
+  app.addSchema(ErrorBody);
+
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
+    exposedHeaders: ['x-request-id'],
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'tgbase', version: VERSION, description: 'Back end for Telegram bots: moderation API V2 and more.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'API key' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(systemRoutes);
+  // Everything under /api/v2 needs an API key, checked before the body is even read.
+  await app.register(async (api) => {
+    api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
+    await api.register(apiKeysRoutes);
+    await api.register(botsRoutes);
+    await api.register(groupsRoutes);
+    await api.register(rolesRoutes);
+    await api.register(rulesRoutes);
+    await api.register(enforcementRoutes);
+    await api.register(auditRoutes);
+  });
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,70 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * The one schema for the environment. Everything configurable is read here, once;
+ * the rest of the code receives a typed `Config` and never touches `process.env`.
+ */
+const ConfigSchema = Type.Object({
+  NODE_ENV: Type.String({ default: 'development' }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  PORT: Type.Integer({ default: 8002, minimum: 0, maximum: 65535 }),
+  /** Comma-separated roles to run in this process: api, bot, worker. */
+  ROLES: Type.String({ default: 'api,worker', pattern: '^(api|bot|worker)(,(api|bot|worker))*$' }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  /** PostgreSQL URL. Unset: embedded PGlite in DATA_DIR. */
+  DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
+  DATABASE_POOL_MAX: Type.Integer({ default: 20, minimum: 1 }),
+  /** Redis URL. Unset: in-process cache only. */
+  REDIS_URL: Type.Optional(Type.String({ minLength: 1 })),
+  /** Prefix for every Redis key and channel, so several deployments can share one Redis. */
+  REDIS_PREFIX: Type.String({ default: 'tgbase:' }),
+  DATA_DIR: Type.String({ default: './data' }),
+  /** Comma-separated allowed origins, or `*`. */
+  CORS_ORIGINS: Type.String({ default: '*' }),
+  /** Bootstrap API key with full access (seed 001's API_V2_KEY). */
+  API_V2_KEY: Type.Optional(Type.String({ minLength: 16 })),
+  /** 32-byte key (hex or base64) encrypting bot tokens at rest. Unset: a key file in DATA_DIR. */
+  TOKEN_ENCRYPTION_KEY: Type.Optional(Type.String({ minLength: 32 })),
+  TELEGRAM_API_ROOT: Type.String({ default: 'https://api.telegram.org' }),
+  TELEGRAM_TIMEOUT_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
+  /** Longest retry_after (seconds) we wait inside one request before giving up. */
+  TELEGRAM_MAX_RETRY_AFTER: Type.Integer({ default: 30, minimum: 0 }),
+  CACHE_L1_MAX_ENTRIES: Type.Integer({ default: 50_000, minimum: 1 }),
+  CACHE_GROUP_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
+  CACHE_USER_TTL_SECONDS: Type.Integer({ default: 1800, minimum: 1 }),
+  ACTION_LOG_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1 }),
+  BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+export type Role = 'api' | 'bot' | 'worker';
+
+export class ConfigError extends Error {}
+
+/**
+ * Parses and validates the environment. Every problem is reported in one error,
+ * so a misconfigured deployment is fixed in one go.
+ *
+ * @example
+ * const config = loadConfig({ ...process.env, PORT: '0' });
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.keys(ConfigSchema.properties);
+  const input: Record<string, unknown> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, input));
+  const errors = [...Value.Errors(ConfigSchema, parsed)];
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `  ${e.instancePath.slice(1) || '(root)'}: ${e.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed as Config;
+}
+
+export function rolesOf(config: Config): Set<Role> {
+  return new Set(config.ROLES.split(',') as Role[]);
+}

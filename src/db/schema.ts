@@ -1,0 +1,8 @@
+// The schema is assembled from each domain's tables; drizzle-kit generates migrations from it.
+export * from '../modules/bots/bots.tables.ts';
+export * from '../modules/api-keys/api-keys.tables.ts';
+export * from '../modules/groups/groups.tables.ts';
+export * from '../modules/roles/roles.tables.ts';
+export * from '../modules/rules/rules.tables.ts';
+export * from '../modules/enforcement/enforcement.tables.ts';
+export * from '../modules/audit/audit.tables.ts';

@@ -1,0 +1,82 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/client.ts';
+import { Cache } from './platform/cache.ts';
+import { Jobs } from './platform/jobs.ts';
+import { SecretBox, resolveSecretKey } from './platform/secret-box.ts';
+import { ApiKeysService } from './modules/api-keys/api-keys.service.ts';
+import { AuditService } from './modules/audit/audit.service.ts';
+import { BotsService } from './modules/bots/bots.service.ts';
+import { EnforcementService } from './modules/enforcement/enforcement.service.ts';
+import { GroupsService } from './modules/groups/groups.service.ts';
+import { RolesService } from './modules/roles/roles.service.ts';
+import { RulesService } from './modules/rules/rules.service.ts';
+
+export interface Services {
+  apiKeys: ApiKeysService;
+  bots: BotsService;
+  audit: AuditService;
+  groups: GroupsService;
+  roles: RolesService;
+  rules: RulesService;
+  enforcement: EnforcementService;
+}
+
+/** Everything the adapters (HTTP, bot, worker) share, built once. */
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  cache: Cache;
+  jobs: Jobs;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export interface BuildDepsOptions {
+  /** pg-boss schema; tests give each run its own. */
+  jobsSchema?: string;
+}
+
+/** Opens the database (migrating it), the cache and the job engine, and wires the services. */
+export async function buildDeps(config: Config, logger: Logger, options: BuildDepsOptions = {}): Promise<Deps> {
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX });
+  const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
+  const jobs = await Jobs.open(database, logger, options.jobsSchema);
+  const { db } = database;
+  const secrets = new SecretBox(resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR));
+  const telegram = {
+    apiRoot: config.TELEGRAM_API_ROOT,
+    timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
+    maxRetryAfterSeconds: config.TELEGRAM_MAX_RETRY_AFTER,
+  };
+
+  const audit = new AuditService(db);
+  const bots = new BotsService(db, secrets, telegram);
+  const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
+  const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
+  const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
+  const services: Services = {
+    apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
+    bots,
+    audit,
+    groups,
+    roles,
+    rules,
+    enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS),
+  };
+
+  return {
+    config,
+    logger,
+    database,
+    cache,
+    jobs,
+    services,
+    async close() {
+      await jobs.close();
+      await cache.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { loadConfig, rolesOf, ConfigError } from './config.ts';
+import { buildDeps } from './deps.ts';
+import { buildApp } from './app.ts';
+import { jobDefinitions } from './jobs.ts';
+import { createLogger } from './platform/logger.ts';
+
+/** Entry: read config, build one deps object, start the roles asked for, shut down gracefully. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const roles = rolesOf(config);
+  const deps = await buildDeps(config, logger);
+  logger.info({ database: deps.database.kind, cache: deps.cache.hasRedis ? 'l1+redis' : 'l1', roles: [...roles] }, 'tgbase starting');
+
+  await deps.jobs.register(jobDefinitions(deps), roles.has('worker'));
+  const app = roles.has('api') ? await buildApp(deps) : undefined;
+  if (app) await app.listen({ host: config.HOST, port: config.PORT });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000).unref();
+    await app?.close();
+    await deps.close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import { bigint, jsonb, pgTable, text, timestamp, integer } from 'drizzle-orm/pg-core';
+
+/** A bot is the tenant: everything else belongs to exactly one bot. */
+export const bots = pgTable('bots', {
+  /** Telegram's bot id: the number before the colon of its token. */
+  botId: bigint('bot_id', { mode: 'number' }).primaryKey(),
+  username: text('username'),
+  title: text('title').notNull().default(''),
+  /** AES-256-GCM ciphertext of the token; never returned by any route. */
+  tokenEncrypted: text('token_encrypted'),
+  status: text('status').notNull().default('active'),
+  refPercent: integer('ref_percent').notNull().default(10),
+  meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

@@ -1,0 +1,96 @@
+import { Type, type TSchema } from 'typebox';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError } from './errors.ts';
+
+/** Seed 001's response envelope: `{success, data, message, error}`. */
+export const Envelope = <T extends TSchema>(data: T) =>
+  Type.Object({
+    success: Type.Boolean(),
+    data,
+    message: Type.Union([Type.String(), Type.Null()]),
+    error: Type.Null(),
+  });
+
+/** The documented error shape: `{success:false, error, message, code}`. */
+export const ErrorBody = Type.Object(
+  {
+    success: Type.Literal(false),
+    error: Type.String(),
+    message: Type.String(),
+    code: Type.String(),
+    details: Type.Optional(Type.Any()),
+  },
+  { $id: 'ErrorBody' },
+);
+
+/** Error responses every route may give, for the OpenAPI document. */
+export const errorResponses = {
+  400: Type.Ref('ErrorBody'),
+  401: Type.Ref('ErrorBody'),
+  403: Type.Ref('ErrorBody'),
+  404: Type.Ref('ErrorBody'),
+};
+
+export function ok<T>(data: T, message: string | null = null) {
+  return { success: true, data, message, error: null };
+}
+
+export const Pagination = Type.Object({
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+});
+
+export const Paginated = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer(),
+    page: Type.Integer(),
+    limit: Type.Integer(),
+    pages: Type.Integer(),
+  });
+
+export function paginated<T>(items: T[], total: number, page: number, limit: number) {
+  return { items, total, page, limit, pages: Math.ceil(total / limit) };
+}
+
+/** Telegram chat and user ids: 64-bit, but safely within JS integers. */
+export const TelegramId = Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER });
+export const Timestamp = Type.String({ format: 'date-time' });
+
+/**
+ * The one error handler: AppErrors keep their code and status, schema failures become 400
+ * with the failing path, 5xx never leak internals.
+ */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) request.log.error({ err, cause: err.cause }, err.message);
+      return reply.status(err.status).send({
+        success: false,
+        error: err.message,
+        message: `Operation failed: ${err.code}`,
+        code: err.code,
+        ...(err.details ? { details: err.details } : {}),
+      });
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      return reply.status(400).send({
+        success: false,
+        error: `Validation failed: ${fe.message}`,
+        message: 'Invalid request',
+        code: 'VALIDATION_FAILED',
+        details: fe.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+      });
+    }
+    const status = fe.statusCode && fe.statusCode >= 400 ? fe.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err }, 'unhandled error');
+      return reply.status(status).send({ success: false, error: 'Internal server error', message: 'Operation failed', code: 'INTERNAL' });
+    }
+    return reply.status(status).send({ success: false, error: fe.message, message: 'Request rejected', code: fe.code ?? 'BAD_REQUEST' });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ success: false, error: `Route ${request.method} ${request.url.split('?')[0]} not found`, message: 'Not found', code: 'ROUTE_NOT_FOUND' }),
+  );
+}

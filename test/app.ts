@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../src/config.ts';
+import { buildDeps, type Deps } from '../src/deps.ts';
+import { buildApp } from '../src/app.ts';
+import { createLogger } from '../src/platform/logger.ts';
+
+export const BOOTSTRAP_KEY = 'test-bootstrap-key-0123456789';
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: Deps;
+  /** Authorization header for the bootstrap key. */
+  auth: { authorization: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the real app for a test file. With TEST_DATABASE_URL set (the PostgreSQL + Redis
+ * suite) it creates a fresh database for the file and a Redis prefix of its own; otherwise an
+ * in-memory PGlite and the in-process cache.
+ */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const suffix = randomBytes(6).toString('hex');
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  let databaseUrl: string | undefined;
+  if (adminUrl) {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database tgbase_test_${suffix}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/tgbase_test_${suffix}`;
+    databaseUrl = url.toString();
+  }
+  const config: Config = loadConfig({
+    API_V2_KEY: BOOTSTRAP_KEY,
+    DATA_DIR: 'memory://',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    ...(databaseUrl && { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }),
+    ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `tgbase-test-${suffix}:` }),
+    ...env,
+  });
+  const deps = await buildDeps(config, createLogger(config.LOG_LEVEL));
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    app,
+    deps,
+    auth: { authorization: `Bearer ${BOOTSTRAP_KEY}` },
+    async close() {
+      await app.close();
+      await deps.close();
+      if (adminUrl) {
+        const admin = new pg.Client({ connectionString: adminUrl });
+        await admin.connect();
+        await admin.query(`drop database if exists tgbase_test_${suffix} with (force)`);
+        await admin.end();
+      }
+    },
+  };
+}
