@@ -300,7 +300,9 @@ export class EnforcementService {
       await this.enforce(groupId, features.night_mode ? 'night_mode_on' : 'night_mode_off', { admin_id: actorId });
     }
     const { lockdown_enabled: _l, night_mode: _n, ...storedFeatures } = features;
-    await this.groups.updateSettings(groupId, { ...patch, features_enabled: storedFeatures }, actorId);
+    const { features_enabled: _f, ...rest } = patch;
+    const stored: SettingsPatch = Object.keys(storedFeatures).length > 0 ? { ...rest, features_enabled: storedFeatures } : rest;
+    if (Object.keys(stored).length > 0) await this.groups.updateSettings(groupId, stored, actorId);
     return this.groups.getSettings(groupId);
   }
 
