@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../src/config.ts';
 import { buildDeps, type Deps } from '../src/deps.ts';
 import { buildApp } from '../src/app.ts';
@@ -13,6 +13,8 @@ export interface TestApp {
   deps: Deps;
   /** Authorization header for the bootstrap key. */
   auth: { authorization: string };
+  /** Injects a request, with the bootstrap key unless other headers are given. */
+  call(method: string, url: string, payload?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
   close(): Promise<void>;
 }
 
@@ -46,10 +48,13 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   const deps = await buildDeps(config, createLogger(config.LOG_LEVEL));
   const app = await buildApp(deps);
   await app.ready();
+  const auth = { authorization: `Bearer ${BOOTSTRAP_KEY}` };
   return {
     app,
     deps,
-    auth: { authorization: `Bearer ${BOOTSTRAP_KEY}` },
+    auth,
+    call: (method, url, payload, headers = auth) =>
+      app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined && { payload: payload as object }) }),
     async close() {
       await app.close();
       await deps.close();

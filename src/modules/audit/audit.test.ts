@@ -6,8 +6,7 @@ const GROUP = -1002000000001;
 
 describe('action log API', () => {
   let t: TestApp;
-  const call = (method: string, url: string, payload?: unknown) =>
-    t.app.inject({ method: method as 'GET', url, headers: t.auth, payload: payload as object });
+  const call = (method: string, url: string, payload?: unknown, headers?: Record<string, string>) => t.call(method, url, payload, headers);
 
   before(async () => {
     t = await buildTestApp();

@@ -11,8 +11,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('enforcement API', () => {
   let t: TestApp;
   let tg: TelegramEmulator;
-  const call = (method: string, url: string, payload?: unknown) =>
-    t.app.inject({ method: method as 'GET', url, headers: t.auth, payload: payload as object });
+  const call = (method: string, url: string, payload?: unknown, headers?: Record<string, string>) => t.call(method, url, payload, headers);
   const status = async (groupId: number, userId: number) => (await call('GET', `/api/v2/groups/${groupId}/users/${userId}/status`)).json().data;
 
   before(async () => {

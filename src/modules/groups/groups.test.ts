@@ -4,8 +4,7 @@ import { buildTestApp, type TestApp } from '../../../test/app.ts';
 
 describe('groups and settings API', () => {
   let t: TestApp;
-  const call = (method: string, url: string, payload?: unknown, headers: Record<string, string> = t.auth) =>
-    t.app.inject({ method: method as 'GET', url, headers, payload: payload as object });
+  const call = (method: string, url: string, payload?: unknown, headers?: Record<string, string>) => t.call(method, url, payload, headers);
 
   before(async () => {
     t = await buildTestApp();
