@@ -40,7 +40,12 @@ export interface BuildDepsOptions {
 
 /** Opens the database (migrating it), the cache and the job engine, and wires the services. */
 export async function buildDeps(config: Config, logger: Logger, options: BuildDepsOptions = {}): Promise<Deps> {
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolMax: config.DATABASE_POOL_MAX });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolMax: config.DATABASE_POOL_MAX,
+    onIdleError: (err) => logger.warn({ err: err.message }, 'idle database connection lost'),
+  });
   const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
   const jobs = await Jobs.open(database, logger, options.jobsSchema);
   const { db } = database;

@@ -205,7 +205,8 @@ export class EnforcementService {
         if (isChatAction) {
           await this.recordChatState(groupId, action, expiresAt, savedPermissions, tx);
         } else {
-          await this.repo.lockUser(groupId, userId!, tx);
+          // Warnings are counted against rules: concurrent warnings must see each other's rows.
+          if (action === 'warn') await this.repo.lockUser(groupId, userId!, tx);
           const recorded = await this.recordUserState(groupId, userId!, action, expiresAt, reason, adminId, tx);
           warnings = recorded.warnings;
           if (penaltyContext && warnings !== null) penalty = await this.penaltyFor(groupId, userId!, warnings, penaltyContext, tx);
