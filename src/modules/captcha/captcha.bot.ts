@@ -32,8 +32,8 @@ inGroups.on('callback_query', async (ctx, next) => {
   if (data?.k !== 'c' || !ctx.group) return next();
   if (ctx.from.id !== data.u) return ctx.answerCallbackQuery({ text: ctx.t('captcha_not_yours'), show_alert: true });
   const solved = await ctx.services.captcha.solve(ctx.group.group_id, data.u);
-  await ctx.answerCallbackQuery({ text: ctx.t(solved ? 'captcha_solved' : 'unknown_button') });
   if (solved) await sendWelcome(ctx, ctx.from);
+  await ctx.answerCallbackQuery({ text: ctx.t(solved ? 'captcha_solved' : 'unknown_button') });
 });
 
 async function challenge(ctx: BotContext, member: User, timeoutSeconds: number): Promise<void> {
