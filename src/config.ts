@@ -51,8 +51,6 @@ const ConfigSchema = Type.Object({
   BOT_FLOOD_PENALTY_SECONDS: Type.Integer({ default: 600, minimum: 30 }),
   /** How often the bot role looks for newly registered (or re-keyed) bots. */
   BOT_REFRESH_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
-  /** Remote mode: the bot role talks to this tgbase over HTTP (with API_V2_KEY) instead of a local database. */
-  TGBASE_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
 });
 
 export type Config = Static<typeof ConfigSchema>;
