@@ -16,11 +16,18 @@ import { groupsRoutes } from './modules/groups/groups.routes.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
+import type { BotRunner } from './bot/runner.ts';
+import { botWebhookRoutes } from './bot/webhook.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+export interface BuildAppOptions {
+  /** The bot role in webhook mode: Telegram's updates arrive at `POST /telegram/:bot_id`. */
+  botRunner?: BotRunner;
+}
+
 /** Builds the HTTP app over the shared deps: infrastructure plugins, then each module's routes. */
-export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger.child({ role: 'api' }) as FastifyBaseLogger,
@@ -55,6 +62,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes);
+  if (options.botRunner?.mode === 'webhook') await app.register(botWebhookRoutes(options.botRunner));
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));

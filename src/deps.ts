@@ -11,6 +11,10 @@ import { EnforcementService } from './modules/enforcement/enforcement.service.ts
 import { GroupsService } from './modules/groups/groups.service.ts';
 import { RolesService } from './modules/roles/roles.service.ts';
 import { RulesService } from './modules/rules/rules.service.ts';
+import { AntifloodService } from './modules/antiflood/antiflood.service.ts';
+import { CaptchaService } from './modules/captcha/captcha.service.ts';
+import { MembersService } from './modules/members/members.service.ts';
+import { NightModeService } from './modules/night-mode/night-mode.service.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -20,6 +24,10 @@ export interface Services {
   roles: RolesService;
   rules: RulesService;
   enforcement: EnforcementService;
+  members: MembersService;
+  captcha: CaptchaService;
+  antiflood: AntifloodService;
+  nightMode: NightModeService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -61,6 +69,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
+  const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS);
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -68,7 +77,11 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     groups,
     roles,
     rules,
-    enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS),
+    enforcement,
+    members: new MembersService(db),
+    captcha: new CaptchaService(db, groups, enforcement, bots),
+    antiflood: new AntifloodService(groups, rules, enforcement, config.BOT_FLOOD_PENALTY_SECONDS),
+    nightMode: new NightModeService(db, groups, enforcement),
   };
 
   return {

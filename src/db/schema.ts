@@ -6,3 +6,6 @@ export * from '../modules/roles/roles.tables.ts';
 export * from '../modules/rules/rules.tables.ts';
 export * from '../modules/enforcement/enforcement.tables.ts';
 export * from '../modules/audit/audit.tables.ts';
+export * from '../modules/members/members.tables.ts';
+export * from '../modules/captcha/captcha.tables.ts';
+export * from '../modules/night-mode/night-mode.tables.ts';
