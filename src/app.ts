@@ -16,6 +16,7 @@ import { groupsRoutes } from './modules/groups/groups.routes.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
+import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,6 +40,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   installErrorHandler(app);
   app.addSchema(ErrorBody);
+  await app.register(httpMonitoring);
 
   await app.register(cors, {
     origin: config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
@@ -55,6 +57,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes);
+  await app.register(prometheusRoutes);
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
@@ -65,6 +68,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(rulesRoutes);
     await api.register(enforcementRoutes);
     await api.register(auditRoutes);
+    await api.register(metricsRoutes);
   });
   return app as unknown as FastifyInstance;
 }

@@ -3,6 +3,9 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { Cache } from './platform/cache.ts';
 import { Jobs } from './platform/jobs.ts';
+import { PlatformEvents } from './platform/events.ts';
+import { LiveLogStream } from './platform/live-logs.ts';
+import { createMetricsRegistry } from './platform/metrics.ts';
 import { SecretBox, resolveSecretKey } from './platform/secret-box.ts';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
@@ -11,6 +14,10 @@ import { EnforcementService } from './modules/enforcement/enforcement.service.ts
 import { GroupsService } from './modules/groups/groups.service.ts';
 import { RolesService } from './modules/roles/roles.service.ts';
 import { RulesService } from './modules/rules/rules.service.ts';
+import { BotMetricsRecorder } from './modules/metrics/metrics.recorder.ts';
+import { MetricsService } from './modules/metrics/metrics.service.ts';
+import { VERSION } from './modules/system/system.routes.ts';
+import type { Registry } from 'prom-client';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -20,6 +27,9 @@ export interface Services {
   roles: RolesService;
   rules: RulesService;
   enforcement: EnforcementService;
+  /** The bot reports every handled update here (see metrics.bot.ts). */
+  botMetrics: BotMetricsRecorder;
+  metrics: MetricsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -29,6 +39,10 @@ export interface Deps {
   database: Database;
   cache: Cache;
   jobs: Jobs;
+  events: PlatformEvents;
+  /** Log lines fanned out to live subscribers; fed by the logger built in main.ts. */
+  liveLogs: LiveLogStream;
+  metricsRegistry: Registry;
   services: Services;
   close(): Promise<void>;
 }
@@ -36,6 +50,8 @@ export interface Deps {
 export interface BuildDepsOptions {
   /** pg-boss schema; tests give each run its own. */
   jobsSchema?: string;
+  /** The live stream the logger writes to (`createLogger(level, { live })`). */
+  liveLogs?: LiveLogStream;
 }
 
 /** Opens the database (migrating it), the cache and the job engine, and wires the services. */
@@ -51,6 +67,10 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     maxRetryAfterSeconds: config.TELEGRAM_MAX_RETRY_AFTER,
   };
 
+  const events = new PlatformEvents((err, event) => logger.error({ err, event: event.name, event_id: event.id }, 'event listener failed'));
+  const metricsRegistry = createMetricsRegistry();
+  const botMetrics = new BotMetricsRecorder(metricsRegistry);
+
   const audit = new AuditService(db);
   const bots = new BotsService(db, secrets, telegram);
   const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
@@ -63,7 +83,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     groups,
     roles,
     rules,
-    enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS),
+    enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events),
+    botMetrics,
+    metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
   };
 
   return {
@@ -72,8 +94,12 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     database,
     cache,
     jobs,
+    events,
+    liveLogs: options.liveLogs ?? new LiveLogStream(),
+    metricsRegistry,
     services,
     async close() {
+      services.metrics.close();
       await jobs.close();
       await cache.close();
       await database.close();
