@@ -17,6 +17,9 @@ import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
 import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
+import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
+import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
+import { filesRoutes } from './modules/files/files.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -69,6 +72,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(enforcementRoutes);
     await api.register(auditRoutes);
     await api.register(metricsRoutes);
+    await api.register(pluginsRoutes);
+    await api.register(integrationsRoutes);
+    await api.register(filesRoutes);
   });
   return app as unknown as FastifyInstance;
 }

@@ -17,6 +17,9 @@ import { RulesService } from './modules/rules/rules.service.ts';
 import { BotMetricsRecorder } from './modules/metrics/metrics.recorder.ts';
 import { MetricsService } from './modules/metrics/metrics.service.ts';
 import { VERSION } from './modules/system/system.routes.ts';
+import { PluginsService } from './modules/plugins/plugins.service.ts';
+import { IntegrationsService } from './modules/integrations/integrations.service.ts';
+import { FilesService, resolveFilesDir } from './modules/files/files.service.ts';
 import type { Registry } from 'prom-client';
 
 export interface Services {
@@ -30,6 +33,9 @@ export interface Services {
   /** The bot reports every handled update here (see metrics.bot.ts). */
   botMetrics: BotMetricsRecorder;
   metrics: MetricsService;
+  plugins: PluginsService;
+  integrations: IntegrationsService;
+  files: FilesService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -76,6 +82,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
+  const plugins = new PluginsService(db, cache);
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -86,6 +93,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events),
     botMetrics,
     metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
+    plugins,
+    integrations: new IntegrationsService(bots, plugins),
+    files: new FilesService(db, {
+      dir: resolveFilesDir(config.FILES_DIR, config.DATA_DIR),
+      maxBytes: config.FILES_MAX_BYTES,
+      allowedTypes: config.FILES_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
+    }),
   };
 
   return {

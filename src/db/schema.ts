@@ -6,3 +6,5 @@ export * from '../modules/roles/roles.tables.ts';
 export * from '../modules/rules/rules.tables.ts';
 export * from '../modules/enforcement/enforcement.tables.ts';
 export * from '../modules/audit/audit.tables.ts';
+export * from '../modules/plugins/plugins.tables.ts';
+export * from '../modules/files/files.tables.ts';
