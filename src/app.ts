@@ -20,6 +20,7 @@ import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metri
 import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
 import { filesRoutes } from './modules/files/files.routes.ts';
+import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -61,6 +62,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   await app.register(systemRoutes);
   await app.register(prometheusRoutes);
+  await app.register(inboundWebhooksRoutes);
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
@@ -75,6 +77,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(pluginsRoutes);
     await api.register(integrationsRoutes);
     await api.register(filesRoutes);
+    await api.register(webhooksRoutes);
   });
   return app as unknown as FastifyInstance;
 }

@@ -20,6 +20,8 @@ import { VERSION } from './modules/system/system.routes.ts';
 import { PluginsService } from './modules/plugins/plugins.service.ts';
 import { IntegrationsService } from './modules/integrations/integrations.service.ts';
 import { FilesService, resolveFilesDir } from './modules/files/files.service.ts';
+import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
+import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
 import type { Registry } from 'prom-client';
 
 export interface Services {
@@ -36,6 +38,7 @@ export interface Services {
   plugins: PluginsService;
   integrations: IntegrationsService;
   files: FilesService;
+  webhooks: WebhooksService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -83,6 +86,16 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const plugins = new PluginsService(db, cache);
+  const integrations = new IntegrationsService(bots, plugins);
+  const webhooks = new WebhooksService(db, secrets, integrations, events, {
+    timeoutSeconds: config.WEBHOOK_TIMEOUT_SECONDS,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    github: { notifyBotId: config.GITHUB_NOTIFY_BOT_ID, notifyChatId: config.GITHUB_NOTIFY_CHAT_ID },
+  });
+  webhooks.connectQueue(async (deliveryId) => {
+    await jobs.send(DELIVER_WEBHOOK, { delivery_id: deliveryId }, { singletonKey: `webhook-delivery:${deliveryId}` });
+  });
+  events.onAny((event) => webhooks.onPlatformEvent(event));
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -94,7 +107,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     botMetrics,
     metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
     plugins,
-    integrations: new IntegrationsService(bots, plugins),
+    integrations,
+    webhooks,
     files: new FilesService(db, {
       dir: resolveFilesDir(config.FILES_DIR, config.DATA_DIR),
       maxBytes: config.FILES_MAX_BYTES,

@@ -8,3 +8,4 @@ export * from '../modules/enforcement/enforcement.tables.ts';
 export * from '../modules/audit/audit.tables.ts';
 export * from '../modules/plugins/plugins.tables.ts';
 export * from '../modules/files/files.tables.ts';
+export * from '../modules/webhooks/webhooks.tables.ts';

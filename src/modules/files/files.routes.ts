@@ -1,22 +1,11 @@
 import multipart from '@fastify/multipart';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
-import { isGlobal, principalOf, type Access } from '../../platform/auth.ts';
-import { AppError, forbidden, notFound } from '../../platform/errors.ts';
+import { principalOf } from '../../platform/auth.ts';
+import { AppError, forbidden } from '../../platform/errors.ts';
 import { Envelope, errorResponses, ok } from '../../platform/http.ts';
-import { botFor } from '../bots/bots.access.ts';
-import type { FileView as FileViewType } from './files.service.ts';
+import { assertBotOwned, botScopeFor } from '../bots/bots.access.ts';
 import { FileList, FileParams, FileView, ListFilesQuery, UploadQuery } from './files.schema.ts';
-
-/** A file is visible to global keys, and to the key of the bot that owns it; to nobody else (404, not 403, so ids do not leak). */
-function assertFileAccess(request: FastifyRequest, file: FileViewType, need: Access): void {
-  const principal = principalOf(request);
-  if (principal.kind === 'api_key' && need === 'write' && principal.access !== 'write') throw forbidden('This API key is read-only');
-  if (isGlobal(principal)) return;
-  if (principal.kind === 'api_key' && principal.scope === 'bot' && file.bot_id !== null && file.bot_id === principal.botId) return;
-  throw notFound('file', file.id);
-}
 
 export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { files } = app.services;
@@ -35,8 +24,8 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     handler: async (request, reply) => {
       const principal = principalOf(request);
-      const botId = isGlobal(principal) && request.query.bot_id === undefined ? null : (await botFor(request, 'write', request.query.bot_id)).bot_id;
       if (principal.kind === 'api_key' && principal.access !== 'write') throw forbidden('This API key is read-only');
+      const botId = await botScopeFor(request, 'write', request.query.bot_id);
       if (!request.isMultipart()) throw new AppError('MULTIPART_REQUIRED', { message: 'Send the file as multipart/form-data', status: 415 });
       const part = await request.file();
       if (!part) throw new AppError('FILE_REQUIRED', { message: 'No file part in the request' });
@@ -55,9 +44,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, querystring: ListFilesQuery, response: { 200: Envelope(FileList), ...errorResponses } },
     handler: async (request) => {
       const { bot_id, page, limit } = request.query;
-      const principal = principalOf(request);
-      const botId = isGlobal(principal) && bot_id === undefined ? null : (await botFor(request, 'read', bot_id)).bot_id;
-      return ok(await files.list(botId, page, limit));
+      return ok(await files.list(await botScopeFor(request, 'read', bot_id), page, limit));
     },
   });
 
@@ -65,7 +52,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, params: FileParams, response: { 200: Envelope(FileView), ...errorResponses } },
     handler: async (request) => {
       const file = await files.get(request.params.file_id);
-      assertFileAccess(request, file, 'read');
+      assertBotOwned(request, 'file', file, 'read');
       return ok(file);
     },
   });
@@ -78,7 +65,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }), 410: Type.Ref('ErrorBody'), ...errorResponses },
     },
     handler: async (request, reply) => {
-      assertFileAccess(request, await files.get(request.params.file_id), 'read');
+      assertBotOwned(request, 'file', await files.get(request.params.file_id), 'read');
       const { file, content } = await files.open(request.params.file_id);
       return reply
         .type(file.content_type)
@@ -92,7 +79,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete('/api/files/:file_id', {
     schema: { tags, params: FileParams, response: { 200: Envelope(FileView), ...errorResponses } },
     handler: async (request) => {
-      assertFileAccess(request, await files.get(request.params.file_id), 'write');
+      assertBotOwned(request, 'file', await files.get(request.params.file_id), 'write');
       return ok(await files.remove(request.params.file_id), 'File deleted');
     },
   });
