@@ -66,6 +66,18 @@ CREATE TABLE "webhook_endpoints" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "api_access_log" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"key_id" bigint,
+	"method" text NOT NULL,
+	"route" text NOT NULL,
+	"status" integer NOT NULL,
+	"duration_ms" integer NOT NULL,
+	"request_id" text NOT NULL,
+	"ip" text,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "bot_plugins" ADD CONSTRAINT "bot_plugins_bot_id_bots_bot_id_fk" FOREIGN KEY ("bot_id") REFERENCES "public"."bots"("bot_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "files" ADD CONSTRAINT "files_bot_id_bots_bot_id_fk" FOREIGN KEY ("bot_id") REFERENCES "public"."bots"("bot_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "custom_webhooks" ADD CONSTRAINT "custom_webhooks_bot_id_bots_bot_id_fk" FOREIGN KEY ("bot_id") REFERENCES "public"."bots"("bot_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -74,4 +86,6 @@ ALTER TABLE "webhook_endpoints" ADD CONSTRAINT "webhook_endpoints_bot_id_bots_bo
 CREATE INDEX "files_bot_time_idx" ON "files" USING btree ("bot_id","created_at");--> statement-breakpoint
 CREATE INDEX "custom_webhooks_bot_idx" ON "custom_webhooks" USING btree ("bot_id");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_endpoint_time_idx" ON "webhook_deliveries" USING btree ("endpoint_id","created_at");--> statement-breakpoint
-CREATE INDEX "webhook_endpoints_bot_idx" ON "webhook_endpoints" USING btree ("bot_id");
+CREATE INDEX "webhook_endpoints_bot_idx" ON "webhook_endpoints" USING btree ("bot_id");--> statement-breakpoint
+CREATE INDEX "api_access_log_key_time_idx" ON "api_access_log" USING btree ("key_id","created_at");--> statement-breakpoint
+CREATE INDEX "api_access_log_time_idx" ON "api_access_log" USING btree ("created_at");

@@ -21,6 +21,7 @@ import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
 import { filesRoutes } from './modules/files/files.routes.ts';
 import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -66,6 +67,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
+    await api.register(apiKeyUsage);
     await api.register(apiKeysRoutes);
     await api.register(botsRoutes);
     await api.register(groupsRoutes);
@@ -78,6 +80,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(integrationsRoutes);
     await api.register(filesRoutes);
     await api.register(webhooksRoutes);
+    await api.register(accessLogRoutes);
   });
   return app as unknown as FastifyInstance;
 }

@@ -22,6 +22,7 @@ import { IntegrationsService } from './modules/integrations/integrations.service
 import { FilesService, resolveFilesDir } from './modules/files/files.service.ts';
 import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
+import { AccessLogService } from './modules/access-log/access-log.service.ts';
 import type { Registry } from 'prom-client';
 
 export interface Services {
@@ -39,6 +40,7 @@ export interface Services {
   integrations: IntegrationsService;
   files: FilesService;
   webhooks: WebhooksService;
+  accessLog: AccessLogService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -109,6 +111,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     plugins,
     integrations,
     webhooks,
+    accessLog: new AccessLogService(db, logger),
     files: new FilesService(db, {
       dir: resolveFilesDir(config.FILES_DIR, config.DATA_DIR),
       maxBytes: config.FILES_MAX_BYTES,
@@ -128,6 +131,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     services,
     async close() {
       services.metrics.close();
+      await services.accessLog.close();
       await jobs.close();
       await cache.close();
       await database.close();

@@ -3,6 +3,7 @@ import type { JobDefinition } from './platform/jobs.ts';
 import { cleanupActionLogJob } from './modules/audit/audit.jobs.ts';
 import { sweepExpiredJob } from './modules/enforcement/enforcement.jobs.ts';
 import { deliverWebhookJob } from './modules/webhooks/webhooks.jobs.ts';
+import { cleanupAccessLogJob } from './modules/access-log/access-log.jobs.ts';
 
 /** Every module's job definitions, registered with the engine at start. */
 export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
@@ -10,6 +11,7 @@ export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
   return [
     sweepExpiredJob(services),
     cleanupActionLogJob(services, config.ACTION_LOG_RETENTION_DAYS),
+    cleanupAccessLogJob(services, config.ACCESS_LOG_RETENTION_DAYS),
     deliverWebhookJob(services, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, retryDelaySeconds: config.WEBHOOK_RETRY_DELAY_SECONDS }),
   ];
 }

@@ -9,3 +9,4 @@ export * from '../modules/audit/audit.tables.ts';
 export * from '../modules/plugins/plugins.tables.ts';
 export * from '../modules/files/files.tables.ts';
 export * from '../modules/webhooks/webhooks.tables.ts';
+export * from '../modules/access-log/access-log.tables.ts';
