@@ -18,6 +18,12 @@ import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
 import type { BotRunner } from './bot/runner.ts';
 import { botWebhookRoutes } from './bot/webhook.ts';
+import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
+import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
+import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
+import { filesRoutes } from './modules/files/files.routes.ts';
+import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -46,6 +52,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   installErrorHandler(app);
   app.addSchema(ErrorBody);
+  await app.register(httpMonitoring);
 
   await app.register(cors, {
     origin: config.CORS_ORIGINS === '*' ? true : config.CORS_ORIGINS.split(',').map((o) => o.trim()),
@@ -63,9 +70,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
 
   await app.register(systemRoutes);
   if (options.botRunner?.mode === 'webhook') await app.register(botWebhookRoutes(options.botRunner));
+  await app.register(prometheusRoutes);
+  await app.register(inboundWebhooksRoutes);
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
+    await api.register(apiKeyUsage);
     await api.register(apiKeysRoutes);
     await api.register(botsRoutes);
     await api.register(groupsRoutes);
@@ -73,6 +83,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     await api.register(rulesRoutes);
     await api.register(enforcementRoutes);
     await api.register(auditRoutes);
+    await api.register(metricsRoutes);
+    await api.register(pluginsRoutes);
+    await api.register(integrationsRoutes);
+    await api.register(filesRoutes);
+    await api.register(webhooksRoutes);
+    await api.register(accessLogRoutes);
   });
   return app as unknown as FastifyInstance;
 }

@@ -3,6 +3,9 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { Cache } from './platform/cache.ts';
 import { Jobs } from './platform/jobs.ts';
+import { PlatformEvents } from './platform/events.ts';
+import { LiveLogStream } from './platform/live-logs.ts';
+import { createMetricsRegistry } from './platform/metrics.ts';
 import { SecretBox, resolveSecretKey } from './platform/secret-box.ts';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
@@ -15,6 +18,16 @@ import { AntifloodService } from './modules/antiflood/antiflood.service.ts';
 import { CaptchaService } from './modules/captcha/captcha.service.ts';
 import { MembersService } from './modules/members/members.service.ts';
 import { NightModeService } from './modules/night-mode/night-mode.service.ts';
+import { BotMetricsRecorder } from './modules/metrics/metrics.recorder.ts';
+import { MetricsService } from './modules/metrics/metrics.service.ts';
+import { VERSION } from './modules/system/system.routes.ts';
+import { PluginsService } from './modules/plugins/plugins.service.ts';
+import { IntegrationsService } from './modules/integrations/integrations.service.ts';
+import { FilesService, resolveFilesDir } from './modules/files/files.service.ts';
+import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
+import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
+import { AccessLogService } from './modules/access-log/access-log.service.ts';
+import type { Registry } from 'prom-client';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -28,6 +41,14 @@ export interface Services {
   captcha: CaptchaService;
   antiflood: AntifloodService;
   nightMode: NightModeService;
+  /** The bot reports every handled update here (see metrics.bot.ts). */
+  botMetrics: BotMetricsRecorder;
+  metrics: MetricsService;
+  plugins: PluginsService;
+  integrations: IntegrationsService;
+  files: FilesService;
+  webhooks: WebhooksService;
+  accessLog: AccessLogService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -37,6 +58,10 @@ export interface Deps {
   database: Database;
   cache: Cache;
   jobs: Jobs;
+  events: PlatformEvents;
+  /** Log lines fanned out to live subscribers; fed by the logger built in main.ts. */
+  liveLogs: LiveLogStream;
+  metricsRegistry: Registry;
   services: Services;
   close(): Promise<void>;
 }
@@ -44,6 +69,8 @@ export interface Deps {
 export interface BuildDepsOptions {
   /** pg-boss schema; tests give each run its own. */
   jobsSchema?: string;
+  /** The live stream the logger writes to (`createLogger(level, { live })`). */
+  liveLogs?: LiveLogStream;
 }
 
 /** Opens the database (migrating it), the cache and the job engine, and wires the services. */
@@ -64,12 +91,27 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     maxRetryAfterSeconds: config.TELEGRAM_MAX_RETRY_AFTER,
   };
 
+  const events = new PlatformEvents((err, event) => logger.error({ err, event: event.name, event_id: event.id }, 'event listener failed'));
+  const metricsRegistry = createMetricsRegistry();
+  const botMetrics = new BotMetricsRecorder(metricsRegistry);
+
   const audit = new AuditService(db);
   const bots = new BotsService(db, secrets, telegram);
   const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
-  const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS);
+  const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events);
+  const plugins = new PluginsService(db, cache);
+  const integrations = new IntegrationsService(bots, plugins);
+  const webhooks = new WebhooksService(db, secrets, integrations, events, {
+    timeoutSeconds: config.WEBHOOK_TIMEOUT_SECONDS,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    github: { notifyBotId: config.GITHUB_NOTIFY_BOT_ID, notifyChatId: config.GITHUB_NOTIFY_CHAT_ID },
+  });
+  webhooks.connectQueue(async (deliveryId) => {
+    await jobs.send(DELIVER_WEBHOOK, { delivery_id: deliveryId }, { singletonKey: `webhook-delivery:${deliveryId}` });
+  });
+  events.onAny((event) => webhooks.onPlatformEvent(event));
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -82,6 +124,17 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     captcha: new CaptchaService(db, groups, enforcement, bots),
     antiflood: new AntifloodService(groups, rules, enforcement, config.BOT_FLOOD_PENALTY_SECONDS),
     nightMode: new NightModeService(db, groups, enforcement),
+    botMetrics,
+    metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
+    plugins,
+    integrations,
+    webhooks,
+    accessLog: new AccessLogService(db, logger),
+    files: new FilesService(db, {
+      dir: resolveFilesDir(config.FILES_DIR, config.DATA_DIR),
+      maxBytes: config.FILES_MAX_BYTES,
+      allowedTypes: config.FILES_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
+    }),
   };
 
   return {
@@ -90,8 +143,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     database,
     cache,
     jobs,
+    events,
+    liveLogs: options.liveLogs ?? new LiveLogStream(),
+    metricsRegistry,
     services,
     async close() {
+      services.metrics.close();
+      await services.accessLog.close();
       await jobs.close();
       await cache.close();
       await database.close();

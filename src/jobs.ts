@@ -5,14 +5,19 @@ import { sweepExpiredJob } from './modules/enforcement/enforcement.jobs.ts';
 import { deleteMessageJob } from './modules/bots/bots.jobs.ts';
 import { captchaExpireJob } from './modules/captcha/captcha.jobs.ts';
 import { nightModeTickJob } from './modules/night-mode/night-mode.jobs.ts';
+import { deliverWebhookJob } from './modules/webhooks/webhooks.jobs.ts';
+import { cleanupAccessLogJob } from './modules/access-log/access-log.jobs.ts';
 
 /** Every module's job definitions, registered with the engine at start. */
 export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
+  const { config, services } = deps;
   return [
-    sweepExpiredJob(deps.services),
-    cleanupActionLogJob(deps.services, deps.config.ACTION_LOG_RETENTION_DAYS),
-    deleteMessageJob(deps.services),
-    captchaExpireJob(deps.services),
-    nightModeTickJob(deps.services),
+    sweepExpiredJob(services),
+    cleanupActionLogJob(services, config.ACTION_LOG_RETENTION_DAYS),
+    deleteMessageJob(services),
+    captchaExpireJob(services),
+    nightModeTickJob(services),
+    cleanupAccessLogJob(services, config.ACCESS_LOG_RETENTION_DAYS),
+    deliverWebhookJob(services, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, retryDelaySeconds: config.WEBHOOK_RETRY_DELAY_SECONDS }),
   ];
 }

@@ -9,3 +9,7 @@ export * from '../modules/audit/audit.tables.ts';
 export * from '../modules/members/members.tables.ts';
 export * from '../modules/captcha/captcha.tables.ts';
 export * from '../modules/night-mode/night-mode.tables.ts';
+export * from '../modules/plugins/plugins.tables.ts';
+export * from '../modules/files/files.tables.ts';
+export * from '../modules/webhooks/webhooks.tables.ts';
+export * from '../modules/access-log/access-log.tables.ts';
