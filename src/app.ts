@@ -24,6 +24,7 @@ import { integrationsRoutes } from './modules/integrations/integrations.routes.t
 import { filesRoutes } from './modules/files/files.routes.ts';
 import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.routes.ts';
+import { liveRoutes } from './modules/live/live.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -72,6 +73,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   if (options.botRunner?.mode === 'webhook') await app.register(botWebhookRoutes(options.botRunner));
   await app.register(prometheusRoutes);
   await app.register(inboundWebhooksRoutes);
+  // WebSockets authenticate on their own: browsers cannot send the Authorization header.
+  await app.register(liveRoutes);
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));

@@ -27,6 +27,7 @@ import { FilesService, resolveFilesDir } from './modules/files/files.service.ts'
 import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
 import { AccessLogService } from './modules/access-log/access-log.service.ts';
+import { LiveService } from './modules/live/live.service.ts';
 import type { Registry } from 'prom-client';
 
 export interface Services {
@@ -49,6 +50,7 @@ export interface Services {
   files: FilesService;
   webhooks: WebhooksService;
   accessLog: AccessLogService;
+  live: LiveService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -102,6 +104,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events);
   const plugins = new PluginsService(db, cache);
+  const metrics = new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION);
+  const liveLogs = options.liveLogs ?? new LiveLogStream();
   const integrations = new IntegrationsService(bots, plugins);
   const webhooks = new WebhooksService(db, secrets, integrations, events, {
     timeoutSeconds: config.WEBHOOK_TIMEOUT_SECONDS,
@@ -125,11 +129,12 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     antiflood: new AntifloodService(groups, rules, enforcement, config.BOT_FLOOD_PENALTY_SECONDS),
     nightMode: new NightModeService(db, groups, enforcement),
     botMetrics,
-    metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
+    metrics,
     plugins,
     integrations,
     webhooks,
     accessLog: new AccessLogService(db, logger),
+    live: new LiveService(liveLogs, events, metrics, config.LIVE_STATUS_INTERVAL_SECONDS),
     files: new FilesService(db, {
       dir: resolveFilesDir(config.FILES_DIR, config.DATA_DIR),
       maxBytes: config.FILES_MAX_BYTES,
@@ -144,11 +149,12 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     cache,
     jobs,
     events,
-    liveLogs: options.liveLogs ?? new LiveLogStream(),
+    liveLogs,
     metricsRegistry,
     services,
     async close() {
       services.metrics.close();
+      await events.drain();
       await services.accessLog.close();
       await jobs.close();
       await cache.close();
