@@ -75,7 +75,7 @@ const ConfigSchema = Type.Object({
   /** First retry delay; later retries back off exponentially. */
   WEBHOOK_RETRY_DELAY_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
   /** Requests per minute per API key, shared across instances through Redis when configured. */
-  RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 600, minimum: 1 }),
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 12_000, minimum: 1 }),
   ACCESS_LOG_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1 }),
 });
 
