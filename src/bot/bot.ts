@@ -11,6 +11,7 @@ import { enforcementComposer } from '../modules/enforcement/enforcement.bot.ts';
 import { groupsComposer } from '../modules/groups/groups.bot.ts';
 import { rolesComposer } from '../modules/roles/roles.bot.ts';
 import { rulesComposer } from '../modules/rules/rules.bot.ts';
+import { updateMetrics } from '../modules/metrics/metrics.bot.ts';
 import { parseCallback } from './callback-data.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { langOf, translate } from './i18n.ts';
@@ -66,6 +67,8 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   // Updates of one chat run in order (a panel press waits for the command before it); chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   const guarded = bot.errorBoundary(answerError);
+  // Inside the boundary, so that handler errors are counted before the boundary answers them.
+  guarded.use(updateMetrics(deps.services.botMetrics));
   guarded.use(groupsComposer, captchaComposer, antifloodComposer, enforcementComposer, rulesComposer, rolesComposer, helpComposer, unhandledComposer);
   bot.catch((err) => botLogger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'bot error outside the boundary'));
   return bot;

@@ -18,7 +18,9 @@ export function createMetricsRegistry(): Registry {
  * cardinality with ids) and status.
  */
 export function instrumentHttp(app: FastifyInstance, registry: Registry): void {
-  const duration = new Histogram({
+  // Several apps may be built over one deps object (and its registry): share the histogram.
+  const existing = registry.getSingleMetric('tgbase_http_request_duration_seconds') as Histogram<'method' | 'route' | 'status_code'> | undefined;
+  const duration = existing ?? new Histogram({
     name: 'tgbase_http_request_duration_seconds',
     help: 'HTTP request duration by method, route pattern and status code',
     labelNames: ['method', 'route', 'status_code'] as const,
