@@ -1,4 +1,4 @@
-import { count, desc, eq, isNull, lt } from 'drizzle-orm';
+import { count, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { apiAccessLog } from './access-log.tables.ts';
 
@@ -8,8 +8,19 @@ export type NewAccessRow = typeof apiAccessLog.$inferInsert;
 export class AccessLogRepo {
   constructor(private readonly db: Executor) {}
 
+  /**
+   * One statement with one array parameter per column: building a multi-row VALUES list costs
+   * more CPU than the insert itself at thousands of requests per second.
+   */
   async insert(rows: NewAccessRow[], tx: Executor = this.db): Promise<void> {
-    if (rows.length) await tx.insert(apiAccessLog).values(rows);
+    if (rows.length === 0) return;
+    const column = <T>(pick: (r: NewAccessRow) => T) => sql.param(rows.map(pick));
+    await tx.execute(sql`
+      insert into api_access_log (key_id, method, route, status, duration_ms, request_id, ip, created_at)
+      select * from unnest(
+        ${column((r) => r.keyId ?? null)}::bigint[], ${column((r) => r.method)}::text[], ${column((r) => r.route)}::text[],
+        ${column((r) => r.status)}::int[], ${column((r) => r.durationMs)}::int[], ${column((r) => r.requestId)}::text[],
+        ${column((r) => r.ip ?? null)}::text[], ${column((r) => r.createdAt!.toISOString())}::timestamptz[])`);
   }
 
   /** `keyId` undefined: every key; null: the bootstrap key. */
