@@ -18,6 +18,7 @@ import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
 import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
+import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -82,6 +83,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     );
     await api.register(adminMeRoutes);
     await api.register(usersRoutes);
+    await api.register(paymentsRoutes);
   });
   return app as unknown as FastifyInstance;
 }

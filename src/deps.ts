@@ -15,6 +15,7 @@ import { RulesService } from './modules/rules/rules.service.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
+import { PaymentsService } from './modules/payments/payments.service.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -27,6 +28,7 @@ export interface Services {
   auth: AuthService;
   users: UsersService;
   ledger: LedgerService;
+  payments: PaymentsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -73,6 +75,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
     initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
   });
+  const payments = new PaymentsService(
+    db,
+    bots,
+    users,
+    ledger,
+    { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
+  );
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -84,6 +93,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     auth,
     users,
     ledger,
+    payments,
   };
 
   return {
