@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from './deps.ts';
-import { apiKeyAuth } from './platform/auth.ts';
+import { anyCredentialAuth, apiKeyAuth, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
 import './platform/fastify.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
@@ -25,6 +25,9 @@ import { filesRoutes } from './modules/files/files.routes.ts';
 import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.routes.ts';
 import { liveRoutes } from './modules/live/live.routes.ts';
+import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -92,6 +95,22 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     await api.register(filesRoutes);
     await api.register(webhooksRoutes);
     await api.register(accessLogRoutes);
+  });
+  // People and money (seeds 002 and 004): Mini App initData, our JWTs, or an API key.
+  await app.register(authRoutes);
+  await app.register(async (api) => {
+    const { auth, apiKeys } = deps.services;
+    api.addHook(
+      'onRequest',
+      anyCredentialAuth({
+        initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
+        jwt: (token) => auth.principalFromJwt(token),
+        apiKey: (token) => apiKeys.authenticate(token),
+      }),
+    );
+    await api.register(adminMeRoutes);
+    await api.register(usersRoutes);
+    await api.register(paymentsRoutes);
   });
   return app as unknown as FastifyInstance;
 }

@@ -6,6 +6,7 @@ import { Jobs } from './platform/jobs.ts';
 import { PlatformEvents } from './platform/events.ts';
 import { LiveLogStream } from './platform/live-logs.ts';
 import { createMetricsRegistry } from './platform/metrics.ts';
+import { hkdfSync } from 'node:crypto';
 import { SecretBox, resolveSecretKey } from './platform/secret-box.ts';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
@@ -29,6 +30,10 @@ import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
 import { AccessLogService } from './modules/access-log/access-log.service.ts';
 import { LiveService } from './modules/live/live.service.ts';
 import type { Registry } from 'prom-client';
+import { AuthService } from './modules/auth/auth.service.ts';
+import { LedgerService } from './modules/ledger/ledger.service.ts';
+import { UsersService } from './modules/users/users.service.ts';
+import { PaymentsService } from './modules/payments/payments.service.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -51,6 +56,10 @@ export interface Services {
   webhooks: WebhooksService;
   accessLog: AccessLogService;
   live: LiveService;
+  auth: AuthService;
+  users: UsersService;
+  ledger: LedgerService;
+  payments: PaymentsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -86,7 +95,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
   const jobs = await Jobs.open(database, logger, options.jobsSchema);
   const { db } = database;
-  const secrets = new SecretBox(resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR));
+  const secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR);
+  const secrets = new SecretBox(secretKey);
   const telegram = {
     apiRoot: config.TELEGRAM_API_ROOT,
     timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
@@ -116,6 +126,22 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     await jobs.send(DELIVER_WEBHOOK, { delivery_id: deliveryId }, { singletonKey: `webhook-delivery:${deliveryId}` });
   });
   events.onAny((event) => webhooks.onPlatformEvent(event));
+  const ledger = new LedgerService(db);
+  const users = new UsersService(db, bots, ledger);
+  const auth = new AuthService(db, bots, users, {
+    // Without its own secret, the JWT key is derived from the token key: one secret to manage, distinct keys.
+    jwtKey: config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : new Uint8Array(hkdfSync('sha256', secretKey, '', 'tgbase-jwt', 32)),
+    jwtTtlSeconds: config.JWT_TTL_SECONDS,
+    maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
+    initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
+  });
+  const payments = new PaymentsService(
+    db,
+    bots,
+    users,
+    ledger,
+    { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
+  );
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -140,6 +166,10 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       maxBytes: config.FILES_MAX_BYTES,
       allowedTypes: config.FILES_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
     }),
+    auth,
+    users,
+    ledger,
+    payments,
   };
 
   return {

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Principal } from '../../platform/auth.ts';
+import { isGlobal, type Principal } from '../../platform/auth.ts';
 import type { PlatformEvent, PlatformEvents } from '../../platform/events.ts';
 import type { LiveLogStream, LogRecord } from '../../platform/live-logs.ts';
 import type { MetricsService } from '../metrics/metrics.service.ts';
@@ -41,7 +41,7 @@ export class LiveService {
    * const stop = live.subscribe(principal, { level: 'warn', types: ['log', 'event'] }, (m) => socket.send(JSON.stringify(m)));
    */
   subscribe(principal: Principal, filter: LiveFilter, send: (message: LiveMessage) => void): () => void {
-    const global = principal.kind === 'bootstrap' || principal.scope === 'global';
+    const global = isGlobal(principal);
     const types = new Set(filter.types.filter((t) => global || t === 'event'));
     const minLevel = pino.levels.values[filter.level];
     const stops: (() => void)[] = [];
