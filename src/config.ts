@@ -51,6 +51,32 @@ const ConfigSchema = Type.Object({
   REFERRAL_PERCENT: Type.Integer({ default: 10, minimum: 0, maximum: 100 }),
   /** IANA time zone analytics days are counted in unless a request names one. */
   ANALYTICS_TIME_ZONE: Type.String({ default: 'UTC' }),
+  /** Bearer token Prometheus must present at `/metrics`. Unset: the endpoint is open. */
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** Lowest level streamed to `/api/ws/logs` subscribers. */
+  LIVE_LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  /** How often `/api/ws/logs` sends a status message. */
+  LIVE_STATUS_INTERVAL_SECONDS: Type.Integer({ default: 5, minimum: 1 }),
+  /** Where uploaded files are kept. Unset: DATA_DIR/files (a temporary folder for an in-memory DATA_DIR). */
+  FILES_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  FILES_MAX_BYTES: Type.Integer({ default: 20 * 1024 * 1024, minimum: 1 }),
+  /** Comma-separated content types accepted for upload; `type/*` allows a whole family. */
+  FILES_ALLOWED_TYPES: Type.String({
+    default: 'image/jpeg,image/png,image/gif,image/webp,video/mp4,audio/mpeg,audio/ogg,application/pdf,application/zip,application/json,text/plain,text/csv',
+  }),
+  /** Secret of the GitHub webhook; unset disables `/webhooks/github`. */
+  GITHUB_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 8 })),
+  /** Where verified GitHub events are announced, if anywhere: a bot and a chat. */
+  GITHUB_NOTIFY_BOT_ID: Type.Optional(Type.Integer()),
+  GITHUB_NOTIFY_CHAT_ID: Type.Optional(Type.Integer()),
+  WEBHOOK_TIMEOUT_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
+  /** Outbound webhook attempts before a delivery is marked failed. */
+  WEBHOOK_MAX_ATTEMPTS: Type.Integer({ default: 6, minimum: 1, maximum: 20 }),
+  /** First retry delay; later retries back off exponentially. */
+  WEBHOOK_RETRY_DELAY_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
+  /** Requests per minute per API key, shared across instances through Redis when configured. */
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 600, minimum: 1 }),
+  ACCESS_LOG_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

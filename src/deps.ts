@@ -4,6 +4,9 @@ import { openDatabase, type Database } from './db/client.ts';
 import { Cache } from './platform/cache.ts';
 import { Jobs } from './platform/jobs.ts';
 import { hkdfSync } from 'node:crypto';
+import { PlatformEvents } from './platform/events.ts';
+import { LiveLogStream } from './platform/live-logs.ts';
+import { createMetricsRegistry } from './platform/metrics.ts';
 import { SecretBox, resolveSecretKey } from './platform/secret-box.ts';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
@@ -15,6 +18,10 @@ import { RulesService } from './modules/rules/rules.service.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
+import { BotMetricsRecorder } from './modules/metrics/metrics.recorder.ts';
+import { MetricsService } from './modules/metrics/metrics.service.ts';
+import { VERSION } from './modules/system/system.routes.ts';
+import type { Registry } from 'prom-client';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -27,6 +34,9 @@ export interface Services {
   auth: AuthService;
   users: UsersService;
   ledger: LedgerService;
+  /** The bot reports every handled update here (see metrics.bot.ts). */
+  botMetrics: BotMetricsRecorder;
+  metrics: MetricsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -36,6 +46,10 @@ export interface Deps {
   database: Database;
   cache: Cache;
   jobs: Jobs;
+  events: PlatformEvents;
+  /** Log lines fanned out to live subscribers; fed by the logger built in main.ts. */
+  liveLogs: LiveLogStream;
+  metricsRegistry: Registry;
   services: Services;
   close(): Promise<void>;
 }
@@ -43,6 +57,8 @@ export interface Deps {
 export interface BuildDepsOptions {
   /** pg-boss schema; tests give each run its own. */
   jobsSchema?: string;
+  /** The live stream the logger writes to (`createLogger(level, { live })`). */
+  liveLogs?: LiveLogStream;
 }
 
 /** Opens the database (migrating it), the cache and the job engine, and wires the services. */
@@ -63,6 +79,10 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
     maxRetryAfterSeconds: config.TELEGRAM_MAX_RETRY_AFTER,
   };
+
+  const events = new PlatformEvents((err, event) => logger.error({ err, event: event.name, event_id: event.id }, 'event listener failed'));
+  const metricsRegistry = createMetricsRegistry();
+  const botMetrics = new BotMetricsRecorder(metricsRegistry);
 
   const audit = new AuditService(db);
   const bots = new BotsService(db, secrets, telegram);
@@ -85,10 +105,12 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     groups,
     roles,
     rules,
-    enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS),
     auth,
     users,
     ledger,
+    enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events),
+    botMetrics,
+    metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
   };
 
   return {
@@ -97,8 +119,12 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     database,
     cache,
     jobs,
+    events,
+    liveLogs: options.liveLogs ?? new LiveLogStream(),
+    metricsRegistry,
     services,
     async close() {
+      services.metrics.close();
       await jobs.close();
       await cache.close();
       await database.close();

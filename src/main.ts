@@ -3,6 +3,7 @@ import { buildDeps } from './deps.ts';
 import { buildApp } from './app.ts';
 import { jobDefinitions } from './jobs.ts';
 import { createLogger } from './platform/logger.ts';
+import { LiveLogStream } from './platform/live-logs.ts';
 
 /** Entry: read config, build one deps object, start the roles asked for, shut down gracefully. */
 async function main(): Promise<void> {
@@ -16,9 +17,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  const liveLogs = new LiveLogStream();
+  const logger = createLogger(config.LOG_LEVEL, { live: liveLogs, liveLevel: config.LIVE_LOG_LEVEL });
   const roles = rolesOf(config);
-  const deps = await buildDeps(config, logger);
+  const deps = await buildDeps(config, logger, { liveLogs });
   logger.info({ database: deps.database.kind, cache: deps.cache.hasRedis ? 'l1+redis' : 'l1', roles: [...roles] }, 'tgbase starting');
 
   await deps.jobs.register(jobDefinitions(deps), roles.has('worker'));

@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../src/config.ts';
 import { buildDeps, type Deps } from '../src/deps.ts';
 import { buildApp } from '../src/app.ts';
 import { createLogger } from '../src/platform/logger.ts';
+import { LiveLogStream } from '../src/platform/live-logs.ts';
 
 export const BOOTSTRAP_KEY = 'test-bootstrap-key-0123456789';
 
@@ -45,7 +46,8 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `tgbase-test-${suffix}:` }),
     ...env,
   });
-  const deps = await buildDeps(config, createLogger(config.LOG_LEVEL));
+  const liveLogs = new LiveLogStream();
+  const deps = await buildDeps(config, createLogger(config.LOG_LEVEL, { live: liveLogs, liveLevel: config.LIVE_LOG_LEVEL }), { liveLogs });
   const app = await buildApp(deps);
   await app.ready();
   const auth = { authorization: `Bearer ${BOOTSTRAP_KEY}` };

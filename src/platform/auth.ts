@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, forbidden } from './errors.ts';
 
@@ -37,6 +38,13 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   if (!header) return undefined;
   const [scheme, token] = header.split(' ');
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
+/** Compares a presented secret with the expected one in constant time (hashing evens out lengths). */
+export function secretEquals(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 export function principalOf(request: FastifyRequest): Principal {

@@ -32,6 +32,11 @@ export class AuditRepo {
     return { items, total };
   }
 
+  /** The newest failed actions across all groups, for the error view of the operations API. */
+  async recentFailures(limit: number, tx: Executor = this.db): Promise<ActionLogRow[]> {
+    return tx.select().from(actionLog).where(eq(actionLog.result, 'failed')).orderBy(desc(actionLog.createdAt), desc(actionLog.id)).limit(limit);
+  }
+
   async countsByAction(where: SQL | undefined, tx: Executor = this.db) {
     return tx
       .select({ action: actionLog.action, n: count() })

@@ -94,6 +94,11 @@ export class AuditService {
     };
   }
 
+  /** The newest failed actions in every group (Telegram refusals, failed expiries). */
+  async recentFailures(limit: number): Promise<ActionView[]> {
+    return (await this.repo.recentFailures(limit)).map(toView);
+  }
+
   /** Removes entries older than the retention window; run by the scheduled cleanup. */
   async removeOlderThan(retentionDays: number): Promise<number> {
     return this.repo.deleteOlderThan(new Date(Date.now() - retentionDays * 86_400_000));

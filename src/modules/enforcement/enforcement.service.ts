@@ -3,6 +3,7 @@ import type { ChatPermissions } from 'grammy/types';
 import type { Db, Executor } from '../../db/client.ts';
 import type { Cache } from '../../platform/cache.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { PlatformEvents } from '../../platform/events.ts';
 import { KeyedMutex } from '../../platform/keyed-mutex.ts';
 import { telegramError } from '../../platform/telegram.ts';
 import type { ActionSource, AuditService } from '../audit/audit.service.ts';
@@ -151,6 +152,7 @@ export class EnforcementService {
     private readonly audit: AuditService,
     private readonly bots: BotsService,
     private readonly userTtlSeconds: number,
+    private readonly events?: PlatformEvents,
   ) {
     this.repo = new EnforcementRepo(db);
   }
@@ -196,6 +198,7 @@ export class EnforcementService {
         } catch (err) {
           const mapped = telegramError(err);
           await this.audit.log({ ...logBase, result: 'failed', error: mapped.message });
+          this.announce(group.bot_id, logBase, 'failed', null, mapped.message);
           throw mapped;
         }
       }
@@ -217,6 +220,7 @@ export class EnforcementService {
       });
     });
     await this.invalidate(groupId, userId);
+    this.announce(group.bot_id, logBase, 'success', expiresAt, null);
 
     const result: EnforcementResult = {
       action_type: action,
@@ -334,6 +338,29 @@ export class EnforcementService {
       }
     }
     return total;
+  }
+
+  /** Tells listeners (outbound webhooks, live stream) about an action once its outcome is final. */
+  private announce(
+    botId: number | null,
+    entry: { group_id: number; user_id: number | null; admin_id: number | null; action: string; reason: string | null; source: string; duration: number | null },
+    result: 'success' | 'failed',
+    expiresAt: Date | null,
+    error: string | null,
+  ): void {
+    this.events?.emit('enforcement.action', {
+      group_id: entry.group_id,
+      bot_id: botId,
+      user_id: entry.user_id,
+      admin_id: entry.admin_id,
+      action: entry.action,
+      result,
+      source: entry.source,
+      reason: entry.reason,
+      duration: entry.duration,
+      expires_at: expiresAt?.toISOString() ?? null,
+      error,
+    });
   }
 
   /** Counts of what is in force in a group, for group statistics. */
