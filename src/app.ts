@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Deps } from './deps.ts';
 import { anyCredentialAuth, apiKeyAuth, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
@@ -18,6 +19,8 @@ import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
 import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
+import { adminLinkRoutes } from './modules/admin-link/admin-link.routes.ts';
+import { webRoutes } from './modules/web/web.routes.ts';
 import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -59,10 +62,14 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes);
+  await app.register(webRoutes, { distDir: config.WEB_DIST_DIR ?? fileURLToPath(new URL('../web/dist', import.meta.url)) });
+  // An operator session (one-time admin link) counts as the bootstrap key wherever a key is accepted.
+  const { adminLinks } = deps.services;
+  const authenticateKey = async (token: string) => (await adminLinks.operatorPrincipal(token)) ?? deps.services.apiKeys.authenticate(token);
   await app.register(prometheusRoutes);
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
-    api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
+    api.addHook('onRequest', apiKeyAuth(authenticateKey));
     await api.register(apiKeysRoutes);
     await api.register(botsRoutes);
     await api.register(groupsRoutes);
@@ -74,14 +81,15 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   });
   // People and money (seeds 002 and 004): Mini App initData, our JWTs, or an API key.
   await app.register(authRoutes);
+  await app.register(adminLinkRoutes);
   await app.register(async (api) => {
-    const { auth, apiKeys } = deps.services;
+    const { auth } = deps.services;
     api.addHook(
       'onRequest',
       anyCredentialAuth({
         initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
-        jwt: (token) => auth.principalFromJwt(token),
-        apiKey: (token) => apiKeys.authenticate(token),
+        jwt: async (token) => (await adminLinks.operatorPrincipal(token)) ?? auth.principalFromJwt(token),
+        apiKey: authenticateKey,
       }),
     );
     await api.register(adminMeRoutes);

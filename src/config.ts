@@ -77,6 +77,12 @@ const ConfigSchema = Type.Object({
   /** Requests per minute per API key, shared across instances through Redis when configured. */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 600, minimum: 1 }),
   ACCESS_LOG_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1 }),
+  /** Where the built admin panel and Mini App live (web/dist). Unset: web/dist in the checkout. */
+  WEB_DIST_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** Base URL `npm run admin-link` prints links under. Unset: http://localhost:PORT. */
+  PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** How long a one-time admin login link stays valid. */
+  ADMIN_LINK_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

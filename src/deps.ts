@@ -18,6 +18,7 @@ import { RulesService } from './modules/rules/rules.service.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
+import { AdminLinkService } from './modules/admin-link/admin-link.service.ts';
 import { BotMetricsRecorder } from './modules/metrics/metrics.recorder.ts';
 import { MetricsService } from './modules/metrics/metrics.service.ts';
 import { VERSION } from './modules/system/system.routes.ts';
@@ -34,6 +35,7 @@ export interface Services {
   auth: AuthService;
   users: UsersService;
   ledger: LedgerService;
+  adminLinks: AdminLinkService;
   /** The bot reports every handled update here (see metrics.bot.ts). */
   botMetrics: BotMetricsRecorder;
   metrics: MetricsService;
@@ -59,6 +61,14 @@ export interface BuildDepsOptions {
   jobsSchema?: string;
   /** The live stream the logger writes to (`createLogger(level, { live })`). */
   liveLogs?: LiveLogStream;
+}
+
+/**
+ * The key every JWT we issue is signed with. Without its own secret it is derived from the token
+ * encryption key: one secret to manage, distinct keys. Needs no database (the admin-link CLI).
+ */
+export function jwtSigningKey(config: Config, secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR)): Uint8Array {
+  return config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : new Uint8Array(hkdfSync('sha256', secretKey, '', 'tgbase-jwt', 32));
 }
 
 /** Opens the database (migrating it), the cache and the job engine, and wires the services. */
@@ -91,9 +101,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const ledger = new LedgerService(db);
   const users = new UsersService(db, bots, ledger);
+  const jwtKey = jwtSigningKey(config, secretKey);
   const auth = new AuthService(db, bots, users, {
-    // Without its own secret, the JWT key is derived from the token key: one secret to manage, distinct keys.
-    jwtKey: config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : new Uint8Array(hkdfSync('sha256', secretKey, '', 'tgbase-jwt', 32)),
+    jwtKey,
     jwtTtlSeconds: config.JWT_TTL_SECONDS,
     maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
     initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
@@ -108,6 +118,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     auth,
     users,
     ledger,
+    adminLinks: new AdminLinkService(db, auth, bots, { jwtKey, jwtTtlSeconds: config.JWT_TTL_SECONDS }),
     enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events),
     botMetrics,
     metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
