@@ -22,6 +22,7 @@ import { usersRoutes } from './modules/users/users.routes.ts';
 import { adminLinkRoutes } from './modules/admin-link/admin-link.routes.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
 import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
+import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -94,6 +95,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     );
     await api.register(adminMeRoutes);
     await api.register(usersRoutes);
+    await api.register(paymentsRoutes);
   });
   return app as unknown as FastifyInstance;
 }

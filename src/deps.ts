@@ -23,6 +23,7 @@ import { BotMetricsRecorder } from './modules/metrics/metrics.recorder.ts';
 import { MetricsService } from './modules/metrics/metrics.service.ts';
 import { VERSION } from './modules/system/system.routes.ts';
 import type { Registry } from 'prom-client';
+import { PaymentsService } from './modules/payments/payments.service.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -39,6 +40,7 @@ export interface Services {
   /** The bot reports every handled update here (see metrics.bot.ts). */
   botMetrics: BotMetricsRecorder;
   metrics: MetricsService;
+  payments: PaymentsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -108,6 +110,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
     initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
   });
+  const payments = new PaymentsService(
+    db,
+    bots,
+    users,
+    ledger,
+    { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
+  );
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -122,6 +131,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events),
     botMetrics,
     metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
+    payments,
   };
 
   return {
