@@ -23,6 +23,11 @@ import { adminLinkRoutes } from './modules/admin-link/admin-link.routes.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
 import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
+import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
+import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
+import { filesRoutes } from './modules/files/files.routes.ts';
+import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
+import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -68,9 +73,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { adminLinks } = deps.services;
   const authenticateKey = async (token: string) => (await adminLinks.operatorPrincipal(token)) ?? deps.services.apiKeys.authenticate(token);
   await app.register(prometheusRoutes);
+  await app.register(inboundWebhooksRoutes);
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
     api.addHook('onRequest', apiKeyAuth(authenticateKey));
+    await api.register(apiKeyUsage);
     await api.register(apiKeysRoutes);
     await api.register(botsRoutes);
     await api.register(groupsRoutes);
@@ -79,6 +86,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(enforcementRoutes);
     await api.register(auditRoutes);
     await api.register(metricsRoutes);
+    await api.register(pluginsRoutes);
+    await api.register(integrationsRoutes);
+    await api.register(filesRoutes);
+    await api.register(webhooksRoutes);
+    await api.register(accessLogRoutes);
   });
   // People and money (seeds 002 and 004): Mini App initData, our JWTs, or an API key.
   await app.register(authRoutes);

@@ -22,6 +22,12 @@ import { AdminLinkService } from './modules/admin-link/admin-link.service.ts';
 import { BotMetricsRecorder } from './modules/metrics/metrics.recorder.ts';
 import { MetricsService } from './modules/metrics/metrics.service.ts';
 import { VERSION } from './modules/system/system.routes.ts';
+import { PluginsService } from './modules/plugins/plugins.service.ts';
+import { IntegrationsService } from './modules/integrations/integrations.service.ts';
+import { FilesService, resolveFilesDir } from './modules/files/files.service.ts';
+import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
+import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
+import { AccessLogService } from './modules/access-log/access-log.service.ts';
 import type { Registry } from 'prom-client';
 import { PaymentsService } from './modules/payments/payments.service.ts';
 
@@ -41,6 +47,11 @@ export interface Services {
   botMetrics: BotMetricsRecorder;
   metrics: MetricsService;
   payments: PaymentsService;
+  plugins: PluginsService;
+  integrations: IntegrationsService;
+  files: FilesService;
+  webhooks: WebhooksService;
+  accessLog: AccessLogService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -117,6 +128,17 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     ledger,
     { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
   );
+  const plugins = new PluginsService(db, cache);
+  const integrations = new IntegrationsService(bots, plugins);
+  const webhooks = new WebhooksService(db, secrets, integrations, events, {
+    timeoutSeconds: config.WEBHOOK_TIMEOUT_SECONDS,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    github: { notifyBotId: config.GITHUB_NOTIFY_BOT_ID, notifyChatId: config.GITHUB_NOTIFY_CHAT_ID },
+  });
+  webhooks.connectQueue(async (deliveryId) => {
+    await jobs.send(DELIVER_WEBHOOK, { delivery_id: deliveryId }, { singletonKey: `webhook-delivery:${deliveryId}` });
+  });
+  events.onAny((event) => webhooks.onPlatformEvent(event));
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -132,6 +154,15 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     botMetrics,
     metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
     payments,
+    plugins,
+    integrations,
+    webhooks,
+    accessLog: new AccessLogService(db, logger),
+    files: new FilesService(db, {
+      dir: resolveFilesDir(config.FILES_DIR, config.DATA_DIR),
+      maxBytes: config.FILES_MAX_BYTES,
+      allowedTypes: config.FILES_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
+    }),
   };
 
   return {
@@ -146,6 +177,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     services,
     async close() {
       services.metrics.close();
+      await services.accessLog.close();
       await jobs.close();
       await cache.close();
       await database.close();

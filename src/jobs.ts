@@ -2,8 +2,16 @@ import type { Deps } from './deps.ts';
 import type { JobDefinition } from './platform/jobs.ts';
 import { cleanupActionLogJob } from './modules/audit/audit.jobs.ts';
 import { sweepExpiredJob } from './modules/enforcement/enforcement.jobs.ts';
+import { deliverWebhookJob } from './modules/webhooks/webhooks.jobs.ts';
+import { cleanupAccessLogJob } from './modules/access-log/access-log.jobs.ts';
 
 /** Every module's job definitions, registered with the engine at start. */
 export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
-  return [sweepExpiredJob(deps.services), cleanupActionLogJob(deps.services, deps.config.ACTION_LOG_RETENTION_DAYS)];
+  const { config, services } = deps;
+  return [
+    sweepExpiredJob(services),
+    cleanupActionLogJob(services, config.ACTION_LOG_RETENTION_DAYS),
+    cleanupAccessLogJob(services, config.ACCESS_LOG_RETENTION_DAYS),
+    deliverWebhookJob(services, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, retryDelaySeconds: config.WEBHOOK_RETRY_DELAY_SECONDS }),
+  ];
 }

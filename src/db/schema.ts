@@ -14,3 +14,7 @@ export * from '../modules/analytics/analytics.tables.ts';
 export * from '../modules/settings/settings.tables.ts';
 export * from '../modules/auth/auth.tables.ts';
 export * from '../modules/admin-link/admin-link.tables.ts';
+export * from '../modules/plugins/plugins.tables.ts';
+export * from '../modules/files/files.tables.ts';
+export * from '../modules/webhooks/webhooks.tables.ts';
+export * from '../modules/access-log/access-log.tables.ts';

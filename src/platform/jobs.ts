@@ -14,6 +14,9 @@ export interface JobDefinition<P extends object = object> {
   /** Cron schedule (5 fields) for recurring jobs. */
   cron?: string;
   retryLimit?: number;
+  /** Seconds before the first retry; with `retryBackoff` later retries wait exponentially longer. */
+  retryDelay?: number;
+  retryBackoff?: boolean;
 }
 
 export function defineJob<P extends object>(definition: JobDefinition<P>): JobDefinition<P> {
@@ -38,7 +41,7 @@ export class Jobs {
   /** Registers queues and schedules; workers start only in the worker role. */
   async register(definitions: JobDefinition<any>[], runWorkers: boolean): Promise<void> {
     for (const def of definitions) {
-      await this.boss.createQueue(def.name, { retryLimit: def.retryLimit ?? 3, retryBackoff: true } as never);
+      await this.boss.createQueue(def.name, { retryLimit: def.retryLimit ?? 3, retryBackoff: def.retryBackoff ?? true, ...(def.retryDelay !== undefined && { retryDelay: def.retryDelay }) } as never);
       if (def.cron) await this.boss.schedule(def.name, def.cron, { version: def.version });
       if (runWorkers) {
         await this.boss.work(def.name, { pollingIntervalSeconds: 1 } as never, (async (jobs: { data: { version?: number } & object }[]) => {
@@ -54,7 +57,7 @@ export class Jobs {
     }
   }
 
-  async send<P extends object>(def: JobDefinition<P>, payload: P, options: { startAfter?: number | Date; singletonKey?: string } = {}): Promise<string | null> {
+  async send<P extends object>(def: Pick<JobDefinition<P>, 'name' | 'version'>, payload: P, options: { startAfter?: number | Date; singletonKey?: string } = {}): Promise<string | null> {
     return this.boss.send(def.name, { ...payload, version: def.version }, options as never);
   }
 
