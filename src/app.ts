@@ -21,6 +21,8 @@ import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { adminLinkRoutes } from './modules/admin-link/admin-link.routes.ts';
 import { webRoutes } from './modules/web/web.routes.ts';
+import type { BotRunner } from './bot/runner.ts';
+import { botWebhookRoutes } from './bot/webhook.ts';
 import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
@@ -31,8 +33,13 @@ import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.ro
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+export interface BuildAppOptions {
+  /** The bot role in webhook mode: Telegram's updates arrive at `POST /telegram/:bot_id`. */
+  botRunner?: BotRunner;
+}
+
 /** Builds the HTTP app over the shared deps: infrastructure plugins, then each module's routes. */
-export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     loggerInstance: deps.logger.child({ role: 'api' }) as FastifyBaseLogger,
@@ -72,6 +79,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // An operator session (one-time admin link) counts as the bootstrap key wherever a key is accepted.
   const { adminLinks } = deps.services;
   const authenticateKey = async (token: string) => (await adminLinks.operatorPrincipal(token)) ?? deps.services.apiKeys.authenticate(token);
+  if (options.botRunner?.mode === 'webhook') await app.register(botWebhookRoutes(options.botRunner));
   await app.register(prometheusRoutes);
   await app.register(inboundWebhooksRoutes);
   // Everything under /api/v2 needs an API key, checked before the body is even read.

@@ -10,7 +10,7 @@ const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ default: 8002, minimum: 0, maximum: 65535 }),
   /** Comma-separated roles to run in this process: api, bot, worker. */
-  ROLES: Type.String({ default: 'api,worker', pattern: '^(api|bot|worker)(,(api|bot|worker))*$' }),
+  ROLES: Type.String({ default: 'api,bot,worker', pattern: '^(api|bot|worker)(,(api|bot|worker))*$' }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   /** PostgreSQL URL. Unset: embedded PGlite in DATA_DIR. */
   DATABASE_URL: Type.Optional(Type.String({ minLength: 1 })),
@@ -49,6 +49,22 @@ const ConfigSchema = Type.Object({
   STARS_PACKAGES: Type.String({ default: '70,140,350,700,1400,3500', pattern: '^\\d+(,\\d+)*$' }),
   /** IANA time zone analytics days are counted in unless a request names one. */
   ANALYTICS_TIME_ZONE: Type.String({ default: 'UTC' }),
+  /** How the bot role receives updates: long polling, or a webhook at BOT_WEBHOOK_URL. */
+  BOT_MODE: Type.Enum(['polling', 'webhook'], { default: 'polling' }),
+  /** Public base URL Telegram posts updates to; `/telegram/<bot_id>` is appended. */
+  BOT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Secret the per-bot `secret_token` is derived from; required in webhook mode. */
+  BOT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  /** Throttle outgoing Bot API calls to Telegram's limits (30/s, 20/min per group, 1/s per chat). */
+  BOT_THROTTLE: Type.Boolean({ default: true }),
+  /** How long a chat's administrator list is trusted before asking Telegram again. */
+  BOT_ADMIN_CACHE_SECONDS: Type.Integer({ default: 600, minimum: 1 }),
+  /** Welcome messages are deleted after this long when the group enables auto_delete_welcome. */
+  BOT_WELCOME_TTL_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  /** Mute length for a flood when neither a flood rule nor the warn settings give one. */
+  BOT_FLOOD_PENALTY_SECONDS: Type.Integer({ default: 600, minimum: 30 }),
+  /** How often the bot role looks for newly registered (or re-keyed) bots. */
+  BOT_REFRESH_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
   /** Bearer token Prometheus must present at `/metrics`. Unset: the endpoint is open. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Lowest level streamed to `/api/ws/logs` subscribers. */

@@ -19,6 +19,10 @@ import { AuthService } from './modules/auth/auth.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
 import { AdminLinkService } from './modules/admin-link/admin-link.service.ts';
+import { AntifloodService } from './modules/antiflood/antiflood.service.ts';
+import { CaptchaService } from './modules/captcha/captcha.service.ts';
+import { MembersService } from './modules/members/members.service.ts';
+import { NightModeService } from './modules/night-mode/night-mode.service.ts';
 import { BotMetricsRecorder } from './modules/metrics/metrics.recorder.ts';
 import { MetricsService } from './modules/metrics/metrics.service.ts';
 import { VERSION } from './modules/system/system.routes.ts';
@@ -43,6 +47,10 @@ export interface Services {
   users: UsersService;
   ledger: LedgerService;
   adminLinks: AdminLinkService;
+  members: MembersService;
+  captcha: CaptchaService;
+  antiflood: AntifloodService;
+  nightMode: NightModeService;
   /** The bot reports every handled update here (see metrics.bot.ts). */
   botMetrics: BotMetricsRecorder;
   metrics: MetricsService;
@@ -128,6 +136,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     ledger,
     { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
   );
+  const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events);
   const plugins = new PluginsService(db, cache);
   const integrations = new IntegrationsService(bots, plugins);
   const webhooks = new WebhooksService(db, secrets, integrations, events, {
@@ -150,7 +159,11 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     users,
     ledger,
     adminLinks: new AdminLinkService(db, auth, bots, { jwtKey, jwtTtlSeconds: config.JWT_TTL_SECONDS }),
-    enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events),
+    enforcement,
+    members: new MembersService(db),
+    captcha: new CaptchaService(db, groups, enforcement, bots),
+    antiflood: new AntifloodService(groups, rules, enforcement, config.BOT_FLOOD_PENALTY_SECONDS),
+    nightMode: new NightModeService(db, groups, enforcement),
     botMetrics,
     metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
     payments,

@@ -2,6 +2,9 @@ import type { Deps } from './deps.ts';
 import type { JobDefinition } from './platform/jobs.ts';
 import { cleanupActionLogJob } from './modules/audit/audit.jobs.ts';
 import { sweepExpiredJob } from './modules/enforcement/enforcement.jobs.ts';
+import { deleteMessageJob } from './modules/bots/bots.jobs.ts';
+import { captchaExpireJob } from './modules/captcha/captcha.jobs.ts';
+import { nightModeTickJob } from './modules/night-mode/night-mode.jobs.ts';
 import { deliverWebhookJob } from './modules/webhooks/webhooks.jobs.ts';
 import { cleanupAccessLogJob } from './modules/access-log/access-log.jobs.ts';
 
@@ -11,6 +14,9 @@ export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
   return [
     sweepExpiredJob(services),
     cleanupActionLogJob(services, config.ACTION_LOG_RETENTION_DAYS),
+    deleteMessageJob(services),
+    captchaExpireJob(services),
+    nightModeTickJob(services),
     cleanupAccessLogJob(services, config.ACCESS_LOG_RETENTION_DAYS),
     deliverWebhookJob(services, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, retryDelaySeconds: config.WEBHOOK_RETRY_DELAY_SECONDS }),
   ];

@@ -1,6 +1,7 @@
 import { loadConfig, rolesOf, ConfigError } from './config.ts';
 import { buildDeps } from './deps.ts';
 import { buildApp } from './app.ts';
+import { BotRunner } from './bot/runner.ts';
 import { jobDefinitions } from './jobs.ts';
 import { createLogger } from './platform/logger.ts';
 import { LiveLogStream } from './platform/live-logs.ts';
@@ -24,8 +25,11 @@ async function main(): Promise<void> {
   logger.info({ database: deps.database.kind, cache: deps.cache.hasRedis ? 'l1+redis' : 'l1', roles: [...roles] }, 'tgbase starting');
 
   await deps.jobs.register(jobDefinitions(deps), roles.has('worker'));
-  const app = roles.has('api') ? await buildApp(deps) : undefined;
+  const botRunner = roles.has('bot') ? new BotRunner(deps) : undefined;
+  // A webhook needs a listener even when this process serves no API.
+  const app = roles.has('api') || botRunner?.mode === 'webhook' ? await buildApp(deps, { botRunner }) : undefined;
   if (app) await app.listen({ host: config.HOST, port: config.PORT });
+  await botRunner?.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -33,6 +37,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000).unref();
+    await botRunner?.stop();
     await app?.close();
     await deps.close();
     clearTimeout(force);

@@ -15,8 +15,13 @@ export interface TelegramOptions {
  */
 export function createTelegramApi(token: string, options: TelegramOptions): Api {
   const api = new Api(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds });
-  api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: options.maxRetryAfterSeconds }));
+  installRetry(api, options);
   return api;
+}
+
+/** Retries 429s after Telegram's `retry_after` (up to `maxRetryAfterSeconds`) and 5xx with backoff. */
+export function installRetry(api: Api, options: Pick<TelegramOptions, 'maxRetryAfterSeconds'>): void {
+  api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: options.maxRetryAfterSeconds }));
 }
 
 /**

@@ -36,7 +36,7 @@ export const USER_STATE_KINDS = ['mute', 'ban', 'restrict'] as const;
 type UserStateKind = (typeof USER_STATE_KINDS)[number];
 
 /** Which role permission each action needs. */
-const PERMISSION_FOR: Record<CanonicalAction, string> = {
+export const PERMISSION_FOR: Record<CanonicalAction, string> = {
   mute: 'can_mute',
   unmute: 'can_mute',
   ban: 'can_ban',
@@ -52,7 +52,7 @@ const PERMISSION_FOR: Record<CanonicalAction, string> = {
   night_mode_off: 'can_change_settings',
 };
 
-type CanonicalAction = Exclude<ActionType, 'night_mode'>;
+export type CanonicalAction = Exclude<ActionType, 'night_mode'>;
 const CHAT_ACTIONS = new Set<CanonicalAction>(['lockdown', 'unlock', 'night_mode_on', 'night_mode_off']);
 const TIMED_ACTIONS = new Set<CanonicalAction>(['mute', 'ban', 'restrict', 'lockdown', 'night_mode_on']);
 

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, lte, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, lte, or, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { groupSettings, groups } from './groups.tables.ts';
 
@@ -78,5 +78,14 @@ export class GroupsRepo {
           and(eq(groupSettings.nightMode, true), lte(groupSettings.nightModeUntil, now)),
         ),
       );
+  }
+
+  /** Active groups with a night-mode schedule, with their time zone. */
+  async nightSchedules(tx: Executor = this.db) {
+    return tx
+      .select({ groupId: groups.groupId, timezone: groups.timezone, schedule: groupSettings.nightModeSchedule })
+      .from(groupSettings)
+      .innerJoin(groups, eq(groups.groupId, groupSettings.groupId))
+      .where(and(isNotNull(groupSettings.nightModeSchedule), eq(groups.isActive, true)));
   }
 }

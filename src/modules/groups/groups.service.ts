@@ -260,6 +260,12 @@ export class GroupsService {
     ]);
   }
 
+  /** Active groups with a night-mode schedule, for the scheduler. */
+  async nightSchedules(): Promise<{ group_id: number; timezone: string; schedule: NightModeSchedule }[]> {
+    const rows = await this.repo.nightSchedules();
+    return rows.filter((r) => r.schedule !== null).map((r) => ({ group_id: r.groupId, timezone: r.timezone, schedule: r.schedule! }));
+  }
+
   async invalidate(groupId: number): Promise<void> {
     await this.cache.invalidate(groupKey(groupId), settingsKey(groupId));
   }

@@ -1,0 +1,97 @@
+import { Bot, Composer, type BotError } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import { sequentialize } from '@grammyjs/runner';
+import { apiThrottler } from '@grammyjs/transformer-throttler';
+import { LRUCache } from 'lru-cache';
+import { AppError } from '../platform/errors.ts';
+import { installRetry } from '../platform/telegram.ts';
+import { antifloodComposer } from '../modules/antiflood/antiflood.bot.ts';
+import { captchaComposer } from '../modules/captcha/captcha.bot.ts';
+import { enforcementComposer } from '../modules/enforcement/enforcement.bot.ts';
+import { groupsComposer } from '../modules/groups/groups.bot.ts';
+import { rolesComposer } from '../modules/roles/roles.bot.ts';
+import { rulesComposer } from '../modules/rules/rules.bot.ts';
+import { parseCallback } from './callback-data.ts';
+import type { BotContext, BotDeps } from './context.ts';
+import { langOf, translate } from './i18n.ts';
+
+/** Updates the bot asks Telegram for; `chat_member` keeps the admin cache fresh. */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'chat_member', 'my_chat_member'] as const;
+
+/** How many recent update ids are remembered to drop Telegram's webhook redeliveries. */
+const SEEN_UPDATES = 10_000;
+
+export interface CreateBotOptions {
+  /** Skip `getMe` at start (tests and benchmarks that know the bot). */
+  botInfo?: UserFromGetMe;
+}
+
+/**
+ * Builds the grammY bot for one token: the context (services, child logger, language),
+ * duplicate-update filter, outgoing-call retry and throttling, an error boundary around the
+ * modules' composers, and an "unhandled" composer last.
+ *
+ * @example
+ * const bot = createBot(token, deps);
+ * await bot.init();
+ * run(bot);
+ */
+export function createBot(token: string, deps: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
+  const { config } = deps;
+  const bot = new Bot<BotContext>(token, {
+    client: { apiRoot: config.TELEGRAM_API_ROOT, timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS },
+    botInfo: options.botInfo,
+  });
+  if (config.BOT_THROTTLE) bot.api.config.use(apiThrottler());
+  installRetry(bot.api, { maxRetryAfterSeconds: config.TELEGRAM_MAX_RETRY_AFTER });
+
+  const botId = Number(token.split(':')[0]);
+  const botLogger = deps.logger.child({ role: 'bot', bot_id: botId });
+  const seen = new LRUCache<number, true>({ max: SEEN_UPDATES });
+
+  bot.use(async (ctx, next) => {
+    // Telegram redelivers a webhook update it got no 2xx for; handling it twice would act twice.
+    if (seen.has(ctx.update.update_id)) return;
+    seen.set(ctx.update.update_id, true);
+    ctx.deps = deps;
+    ctx.services = deps.services;
+    ctx.botId = botId;
+    ctx.log = botLogger.child({ update_id: ctx.update.update_id });
+    ctx.lang = langOf(ctx.from?.language_code);
+    ctx.t = (key, params) => translate(ctx.lang, key, params);
+    ctx.callback = parseCallback(ctx.callbackQuery?.data);
+    await next();
+  });
+
+  // Updates of one chat run in order (a panel press waits for the command before it); chats run in parallel.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  const guarded = bot.errorBoundary(answerError);
+  guarded.use(groupsComposer, captchaComposer, antifloodComposer, enforcementComposer, rulesComposer, rolesComposer, helpComposer, unhandledComposer);
+  bot.catch((err) => botLogger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'bot error outside the boundary'));
+  return bot;
+}
+
+const helpComposer = new Composer<BotContext>();
+helpComposer.command(['help', 'start'], (ctx) => ctx.reply(ctx.t('help')));
+
+/** Last in line: a button nobody handled is still answered, so the client stops its spinner. */
+const unhandledComposer = new Composer<BotContext>();
+unhandledComposer.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: ctx.t('unknown_button') }));
+
+/**
+ * The error boundary: logs, then tells the user. A refusal (an AppError under 500: not allowed,
+ * Telegram said no, bad duration) shows its message; anything else a generic apology.
+ */
+async function answerError(err: BotError<BotContext>): Promise<void> {
+  const { ctx, error } = err;
+  const refusal = error instanceof AppError && error.status < 500;
+  if (refusal) ctx.log.warn({ code: error.code, message: error.message }, 'refused');
+  else ctx.log.error({ err: error }, 'update failed');
+  const text = refusal ? ctx.t('refused', { message: error.message }) : ctx.t('error');
+  try {
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text, show_alert: true });
+    else if (ctx.chat && ctx.msg) await ctx.reply(text, { reply_parameters: { message_id: ctx.msg.message_id, allow_sending_without_reply: true } });
+  } catch (replyError) {
+    ctx.log.warn({ err: replyError }, 'could not tell the user about the error');
+  }
+}
