@@ -30,6 +30,7 @@ import { integrationsRoutes } from './modules/integrations/integrations.routes.t
 import { filesRoutes } from './modules/files/files.routes.ts';
 import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.routes.ts';
+import { liveRoutes } from './modules/live/live.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -76,15 +77,14 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
 
   await app.register(systemRoutes);
   await app.register(webRoutes, { distDir: config.WEB_DIST_DIR ?? fileURLToPath(new URL('../web/dist', import.meta.url)) });
-  // An operator session (one-time admin link) counts as the bootstrap key wherever a key is accepted.
-  const { adminLinks } = deps.services;
-  const authenticateKey = async (token: string) => (await adminLinks.operatorPrincipal(token)) ?? deps.services.apiKeys.authenticate(token);
   if (options.botRunner?.mode === 'webhook') await app.register(botWebhookRoutes(options.botRunner));
   await app.register(prometheusRoutes);
   await app.register(inboundWebhooksRoutes);
+  // WebSockets authenticate on their own: browsers cannot send the Authorization header.
+  await app.register(liveRoutes);
   // Everything under /api/v2 needs an API key, checked before the body is even read.
   await app.register(async (api) => {
-    api.addHook('onRequest', apiKeyAuth(authenticateKey));
+    api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
     await api.register(apiKeyUsage);
     await api.register(apiKeysRoutes);
     await api.register(botsRoutes);
@@ -109,8 +109,9 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       'onRequest',
       anyCredentialAuth({
         initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
-        jwt: async (token) => (await adminLinks.operatorPrincipal(token)) ?? auth.principalFromJwt(token),
-        apiKey: authenticateKey,
+        // An operator session is JWT-shaped but stands in for the bootstrap key.
+        jwt: async (token) => (await deps.services.adminLinks.operatorPrincipal(token)) ?? auth.principalFromJwt(token),
+        apiKey: (token) => deps.services.apiKeys.authenticate(token),
       }),
     );
     await api.register(adminMeRoutes);

@@ -32,6 +32,7 @@ import { FilesService, resolveFilesDir } from './modules/files/files.service.ts'
 import { WebhooksService } from './modules/webhooks/webhooks.service.ts';
 import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
 import { AccessLogService } from './modules/access-log/access-log.service.ts';
+import { LiveService } from './modules/live/live.service.ts';
 import type { Registry } from 'prom-client';
 import { PaymentsService } from './modules/payments/payments.service.ts';
 
@@ -60,6 +61,7 @@ export interface Services {
   files: FilesService;
   webhooks: WebhooksService;
   accessLog: AccessLogService;
+  live: LiveService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -138,6 +140,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   );
   const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events);
   const plugins = new PluginsService(db, cache);
+  const metrics = new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION);
+  const liveLogs = options.liveLogs ?? new LiveLogStream();
   const integrations = new IntegrationsService(bots, plugins);
   const webhooks = new WebhooksService(db, secrets, integrations, events, {
     timeoutSeconds: config.WEBHOOK_TIMEOUT_SECONDS,
@@ -148,8 +152,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     await jobs.send(DELIVER_WEBHOOK, { delivery_id: deliveryId }, { singletonKey: `webhook-delivery:${deliveryId}` });
   });
   events.onAny((event) => webhooks.onPlatformEvent(event));
+  const adminLinks = new AdminLinkService(db, auth, bots, { jwtKey, jwtTtlSeconds: config.JWT_TTL_SECONDS });
   const services: Services = {
-    apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
+    apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY, (token) => adminLinks.operatorPrincipal(token)),
     bots,
     audit,
     groups,
@@ -158,19 +163,20 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     auth,
     users,
     ledger,
-    adminLinks: new AdminLinkService(db, auth, bots, { jwtKey, jwtTtlSeconds: config.JWT_TTL_SECONDS }),
+    adminLinks,
     enforcement,
     members: new MembersService(db),
     captcha: new CaptchaService(db, groups, enforcement, bots),
     antiflood: new AntifloodService(groups, rules, enforcement, config.BOT_FLOOD_PENALTY_SECONDS),
     nightMode: new NightModeService(db, groups, enforcement),
     botMetrics,
-    metrics: new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION),
+    metrics,
     payments,
     plugins,
     integrations,
     webhooks,
     accessLog: new AccessLogService(db, logger),
+    live: new LiveService(liveLogs, events, metrics, config.LIVE_STATUS_INTERVAL_SECONDS),
     files: new FilesService(db, {
       dir: resolveFilesDir(config.FILES_DIR, config.DATA_DIR),
       maxBytes: config.FILES_MAX_BYTES,
@@ -185,11 +191,12 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     cache,
     jobs,
     events,
-    liveLogs: options.liveLogs ?? new LiveLogStream(),
+    liveLogs,
     metricsRegistry,
     services,
     async close() {
       services.metrics.close();
+      await events.drain();
       await services.accessLog.close();
       await jobs.close();
       await cache.close();

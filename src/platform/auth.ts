@@ -77,10 +77,13 @@ export function assertGlobalAccess(principal: Principal, need: Access): void {
 
 export type Authenticate = (token: string) => Promise<Principal | null>;
 
-/** Fastify preHandler: resolves the Bearer API key into `request.principal` or answers 401. */
-export function apiKeyAuth(authenticate: Authenticate) {
+/**
+ * Fastify hook: resolves the API key (by default the Bearer token; `presented` may look
+ * elsewhere) into `request.principal` or answers 401.
+ */
+export function apiKeyAuth(authenticate: Authenticate, presented: (request: FastifyRequest) => string | undefined = bearerToken) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
-    const token = bearerToken(request);
+    const token = presented(request);
     if (!token) throw unauthorized();
     const principal = await authenticate(token);
     if (!principal) throw unauthorized();

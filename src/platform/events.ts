@@ -52,6 +52,8 @@ type Listener = (event: PlatformEvent) => void | Promise<void>;
  */
 export class PlatformEvents {
   private readonly emitter = new EventEmitter();
+  /** Listener work still running; shutdown waits for it before closing the database. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly onListenerError: (err: unknown, event: PlatformEvent) => void) {
     this.emitter.setMaxListeners(100);
@@ -68,13 +70,21 @@ export class PlatformEvents {
     const wrapped = (event: PlatformEvent) => {
       try {
         const result = listener(event);
-        if (result instanceof Promise) result.catch((err) => this.onListenerError(err, event));
+        if (result instanceof Promise) {
+          const tracked = result.catch((err) => this.onListenerError(err, event)).finally(() => this.pending.delete(tracked));
+          this.pending.add(tracked);
+        }
       } catch (err) {
         this.onListenerError(err, event);
       }
     };
     this.emitter.on('event', wrapped);
     return () => this.emitter.off('event', wrapped);
+  }
+
+  /** Waits for listener work in flight (graceful shutdown). */
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 }
 

@@ -20,10 +20,21 @@ function levelName(level: unknown): string {
   return String(level ?? 'info');
 }
 
+/** Status nests its figures ({memory: {rss_mb}}); the tiles want one level. */
+function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const name = prefix ? `${prefix} ${key}` : key;
+    if (inner && typeof inner === 'object' && !Array.isArray(inner)) Object.assign(out, flatten(inner as Record<string, unknown>, name));
+    else out[name] = inner;
+  }
+  return out;
+}
+
 /** Pulls a group id out of a log record or an action event, wherever it sits. */
 function groupOf(record: Record<string, unknown>): number | null {
   const data = record.data as Record<string, unknown> | undefined;
-  const id = record.group_id ?? record.groupId ?? record.chat_id ?? data?.group_id;
+  const id = record.group_id ?? record.groupId ?? data?.group_id;
   return typeof id === 'number' ? id : null;
 }
 
@@ -54,7 +65,7 @@ export function LogsPage() {
       url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
       url.searchParams.set('level', level);
       if (group.trim()) url.searchParams.set('group_id', group.trim());
-      if (token) url.searchParams.set('token', token);
+      if (token) url.searchParams.set('api_key', token);
       socket = new WebSocket(url);
       socket.onopen = () => {
         setState('open');
@@ -67,8 +78,10 @@ export function LogsPage() {
         } catch {
           return;
         }
+        if (record.type === 'hello') return;
         if (record.type === 'status') {
-          setStatus((record.data as Record<string, unknown>) ?? record);
+          const { type: _type, ...fields } = record;
+          setStatus(flatten(fields));
           return;
         }
         if (record.type === 'error') {
@@ -76,21 +89,22 @@ export function LogsPage() {
           return;
         }
         if (pausedRef.current) return;
-        const body = (record.type === 'log' || record.type === 'event') && record.data && typeof record.data === 'object' ? { ...(record.data as Record<string, unknown>), type: record.type, name: record.name } : record;
-        const { level: lvl, time, msg, ...rest } = body as Record<string, unknown>;
+        // Logs arrive flat ({type:'log', level, time, msg, ...fields}); events carry their fields in `data`.
+        const isEvent = record.type === 'event';
+        const { type: _type, level: lvl, time, msg, name, occurred_at, id: _id, data, ...fields } = record;
         const line: LogLine = {
           seq: ++seq.current,
-          level: record.type === 'event' ? 'event' : levelName(lvl),
-          time: typeof time === 'number' ? time : Date.parse(String(time ?? body.occurred_at ?? '')) || Date.now(),
-          msg: String(msg ?? body.name ?? ''),
-          groupId: groupOf(body),
-          rest,
+          level: isEvent ? 'event' : levelName(lvl),
+          time: Date.parse(String(time ?? occurred_at ?? '')) || Date.now(),
+          msg: String(isEvent ? name : (msg ?? '')),
+          groupId: groupOf(isEvent ? ((data as Record<string, unknown>) ?? {}) : record),
+          rest: isEvent ? ((data as Record<string, unknown>) ?? {}) : fields,
         };
         setLines((prev) => [line, ...prev].slice(0, KEEP));
       };
       socket.onclose = (event) => {
         setState('closed');
-        if (event.code === 1008 || event.code === 4401 || event.code === 4403) {
+        if (event.code === 1008 || event.code >= 4000) {
           setError(`The server closed the stream: ${event.reason || 'not allowed'}`);
           return;
         }
