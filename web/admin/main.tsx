@@ -53,7 +53,7 @@ function Shell() {
         ))}
         <span className="spacer" />
         <span className="muted" style={{ padding: '0 10px', fontSize: '0.85rem' }}>
-          {session.admin ? (session.admin.username ? `@${session.admin.username}` : session.admin.first_name) : 'API key session'}
+          {session.admin ? (session.admin.username ? `@${session.admin.username}` : session.admin.first_name) : /^[\w-]+\.[\w-]+\.[\w-]+$/.test(session.token) ? 'Operator session' : 'API key session'}
         </span>
         <a href="#/" onClick={() => session.signOut()}>Sign out</a>
       </nav>

@@ -131,7 +131,7 @@ export function LogsPage() {
       {status && (
         <div className="stats" data-testid="live-status">
           {Object.entries(status)
-            .filter(([, v]) => typeof v === 'number' || typeof v === 'string')
+            .filter(([k, v]) => k !== 'at' && (typeof v === 'number' || typeof v === 'string'))
             .slice(0, 8)
             .map(([k, v]) => <Stat key={k} label={k.replace(/_/g, ' ')} value={typeof v === 'number' ? Math.round(v * 100) / 100 : String(v)} />)}
         </div>
