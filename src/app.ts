@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { Deps } from './deps.ts';
 import { anyCredentialAuth, apiKeyAuth, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
@@ -16,18 +17,20 @@ import { groupsRoutes } from './modules/groups/groups.routes.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
+import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { adminLinkRoutes } from './modules/admin-link/admin-link.routes.ts';
+import { webRoutes } from './modules/web/web.routes.ts';
 import type { BotRunner } from './bot/runner.ts';
 import { botWebhookRoutes } from './bot/webhook.ts';
 import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
+import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
 import { filesRoutes } from './modules/files/files.routes.ts';
 import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.routes.ts';
 import { liveRoutes } from './modules/live/live.routes.ts';
-import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
-import { usersRoutes } from './modules/users/users.routes.ts';
-import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -73,6 +76,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes);
+  await app.register(webRoutes, { distDir: config.WEB_DIST_DIR ?? fileURLToPath(new URL('../web/dist', import.meta.url)) });
   if (options.botRunner?.mode === 'webhook') await app.register(botWebhookRoutes(options.botRunner));
   await app.register(prometheusRoutes);
   await app.register(inboundWebhooksRoutes);
@@ -98,14 +102,16 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   // People and money (seeds 002 and 004): Mini App initData, our JWTs, or an API key.
   await app.register(authRoutes);
+  await app.register(adminLinkRoutes);
   await app.register(async (api) => {
-    const { auth, apiKeys } = deps.services;
+    const { auth } = deps.services;
     api.addHook(
       'onRequest',
       anyCredentialAuth({
         initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
-        jwt: (token) => auth.principalFromJwt(token),
-        apiKey: (token) => apiKeys.authenticate(token),
+        // An operator session is JWT-shaped but stands in for the bootstrap key.
+        jwt: async (token) => (await deps.services.adminLinks.operatorPrincipal(token)) ?? auth.principalFromJwt(token),
+        apiKey: (token) => deps.services.apiKeys.authenticate(token),
       }),
     );
     await api.register(adminMeRoutes);

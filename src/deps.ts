@@ -3,10 +3,10 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { Cache } from './platform/cache.ts';
 import { Jobs } from './platform/jobs.ts';
+import { hkdfSync } from 'node:crypto';
 import { PlatformEvents } from './platform/events.ts';
 import { LiveLogStream } from './platform/live-logs.ts';
 import { createMetricsRegistry } from './platform/metrics.ts';
-import { hkdfSync } from 'node:crypto';
 import { SecretBox, resolveSecretKey } from './platform/secret-box.ts';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
@@ -15,6 +15,10 @@ import { EnforcementService } from './modules/enforcement/enforcement.service.ts
 import { GroupsService } from './modules/groups/groups.service.ts';
 import { RolesService } from './modules/roles/roles.service.ts';
 import { RulesService } from './modules/rules/rules.service.ts';
+import { AuthService } from './modules/auth/auth.service.ts';
+import { LedgerService } from './modules/ledger/ledger.service.ts';
+import { UsersService } from './modules/users/users.service.ts';
+import { AdminLinkService } from './modules/admin-link/admin-link.service.ts';
 import { AntifloodService } from './modules/antiflood/antiflood.service.ts';
 import { CaptchaService } from './modules/captcha/captcha.service.ts';
 import { MembersService } from './modules/members/members.service.ts';
@@ -30,9 +34,6 @@ import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
 import { AccessLogService } from './modules/access-log/access-log.service.ts';
 import { LiveService } from './modules/live/live.service.ts';
 import type { Registry } from 'prom-client';
-import { AuthService } from './modules/auth/auth.service.ts';
-import { LedgerService } from './modules/ledger/ledger.service.ts';
-import { UsersService } from './modules/users/users.service.ts';
 import { PaymentsService } from './modules/payments/payments.service.ts';
 
 export interface Services {
@@ -43,6 +44,10 @@ export interface Services {
   roles: RolesService;
   rules: RulesService;
   enforcement: EnforcementService;
+  auth: AuthService;
+  users: UsersService;
+  ledger: LedgerService;
+  adminLinks: AdminLinkService;
   members: MembersService;
   captcha: CaptchaService;
   antiflood: AntifloodService;
@@ -50,16 +55,13 @@ export interface Services {
   /** The bot reports every handled update here (see metrics.bot.ts). */
   botMetrics: BotMetricsRecorder;
   metrics: MetricsService;
+  payments: PaymentsService;
   plugins: PluginsService;
   integrations: IntegrationsService;
   files: FilesService;
   webhooks: WebhooksService;
   accessLog: AccessLogService;
   live: LiveService;
-  auth: AuthService;
-  users: UsersService;
-  ledger: LedgerService;
-  payments: PaymentsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -82,6 +84,14 @@ export interface BuildDepsOptions {
   jobsSchema?: string;
   /** The live stream the logger writes to (`createLogger(level, { live })`). */
   liveLogs?: LiveLogStream;
+}
+
+/**
+ * The key every JWT we issue is signed with. Without its own secret it is derived from the token
+ * encryption key: one secret to manage, distinct keys. Needs no database (the admin-link CLI).
+ */
+export function jwtSigningKey(config: Config, secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR)): Uint8Array {
+  return config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : new Uint8Array(hkdfSync('sha256', secretKey, '', 'tgbase-jwt', 32));
 }
 
 /** Opens the database (migrating it), the cache and the job engine, and wires the services. */
@@ -112,6 +122,22 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
+  const ledger = new LedgerService(db);
+  const users = new UsersService(db, bots, ledger);
+  const jwtKey = jwtSigningKey(config, secretKey);
+  const auth = new AuthService(db, bots, users, {
+    jwtKey,
+    jwtTtlSeconds: config.JWT_TTL_SECONDS,
+    maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
+    initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
+  });
+  const payments = new PaymentsService(
+    db,
+    bots,
+    users,
+    ledger,
+    { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
+  );
   const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events);
   const plugins = new PluginsService(db, cache);
   const metrics = new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION);
@@ -126,29 +152,18 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     await jobs.send(DELIVER_WEBHOOK, { delivery_id: deliveryId }, { singletonKey: `webhook-delivery:${deliveryId}` });
   });
   events.onAny((event) => webhooks.onPlatformEvent(event));
-  const ledger = new LedgerService(db);
-  const users = new UsersService(db, bots, ledger);
-  const auth = new AuthService(db, bots, users, {
-    // Without its own secret, the JWT key is derived from the token key: one secret to manage, distinct keys.
-    jwtKey: config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : new Uint8Array(hkdfSync('sha256', secretKey, '', 'tgbase-jwt', 32)),
-    jwtTtlSeconds: config.JWT_TTL_SECONDS,
-    maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
-    initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
-  });
-  const payments = new PaymentsService(
-    db,
-    bots,
-    users,
-    ledger,
-    { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
-  );
+  const adminLinks = new AdminLinkService(db, auth, bots, { jwtKey, jwtTtlSeconds: config.JWT_TTL_SECONDS });
   const services: Services = {
-    apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
+    apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY, (token) => adminLinks.operatorPrincipal(token)),
     bots,
     audit,
     groups,
     roles,
     rules,
+    auth,
+    users,
+    ledger,
+    adminLinks,
     enforcement,
     members: new MembersService(db),
     captcha: new CaptchaService(db, groups, enforcement, bots),
@@ -156,6 +171,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     nightMode: new NightModeService(db, groups, enforcement),
     botMetrics,
     metrics,
+    payments,
     plugins,
     integrations,
     webhooks,
@@ -166,10 +182,6 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       maxBytes: config.FILES_MAX_BYTES,
       allowedTypes: config.FILES_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
     }),
-    auth,
-    users,
-    ledger,
-    payments,
   };
 
   return {

@@ -38,10 +38,15 @@ export class ApiKeysService {
   private readonly bootstrapKey?: Buffer;
   private readonly lastTouched = new Map<number, number>();
 
+  /**
+   * @param operatorSession resolves tokens that stand in for the bootstrap key (the admin
+   *   panel's operator sessions), so every route that takes a key takes them too.
+   */
   constructor(
     db: Db,
     private readonly cache: Cache,
     bootstrapKey: string | undefined,
+    private readonly operatorSession: (token: string) => Promise<Principal | null> = async () => null,
   ) {
     this.repo = new ApiKeysRepo(db);
     this.bootstrapKey = bootstrapKey ? Buffer.from(hashKey(bootstrapKey)) : undefined;
@@ -83,6 +88,8 @@ export class ApiKeysService {
   async authenticate(presented: string): Promise<Principal | null> {
     const hash = hashKey(presented);
     if (this.bootstrapKey && timingSafeEqual(Buffer.from(hash), this.bootstrapKey)) return { kind: 'bootstrap' };
+    const operator = await this.operatorSession(presented);
+    if (operator) return operator;
     const principal = await this.cache.getOrLoad<Principal | null>(`apikey:${hash}`, KEY_CACHE_SECONDS, async () => {
       const row = await this.repo.findActiveByHash(hash);
       if (!row) return null;
