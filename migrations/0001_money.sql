@@ -34,7 +34,7 @@ CREATE TABLE "trial_uses" (
 	"user_id" bigint NOT NULL,
 	"kind" text DEFAULT 'generation' NOT NULL,
 	"meta" jsonb DEFAULT '{}'::jsonb NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"used_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "ledger_entries" (
@@ -76,7 +76,7 @@ CREATE TABLE "subscription_events" (
 	"subscription_id" bigint NOT NULL,
 	"kind" text NOT NULL,
 	"meta" jsonb DEFAULT '{}'::jsonb NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"occurred_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "subscriptions" (
@@ -137,14 +137,14 @@ CREATE UNIQUE INDEX "bot_users_bot_referral_code_uq" ON "bot_users" USING btree 
 CREATE INDEX "bot_users_bot_created_idx" ON "bot_users" USING btree ("bot_id","created_at");--> statement-breakpoint
 CREATE INDEX "bot_users_referrer_idx" ON "bot_users" USING btree ("referrer_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "trial_uses_user_kind_uq" ON "trial_uses" USING btree ("user_id","kind");--> statement-breakpoint
-CREATE INDEX "trial_uses_bot_used_idx" ON "trial_uses" USING btree ("bot_id","created_at");--> statement-breakpoint
+CREATE INDEX "trial_uses_bot_used_idx" ON "trial_uses" USING btree ("bot_id","used_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_bot_idempotency_uq" ON "ledger_entries" USING btree ("bot_id","idempotency_key");--> statement-breakpoint
 CREATE INDEX "ledger_entries_user_created_idx" ON "ledger_entries" USING btree ("user_id","created_at");--> statement-breakpoint
 CREATE INDEX "ledger_entries_bot_type_created_idx" ON "ledger_entries" USING btree ("bot_id","type","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "payments_bot_charge_uq" ON "payments" USING btree ("bot_id","telegram_payment_charge_id");--> statement-breakpoint
 CREATE INDEX "payments_bot_created_idx" ON "payments" USING btree ("bot_id","created_at");--> statement-breakpoint
 CREATE INDEX "payments_user_created_idx" ON "payments" USING btree ("user_id","created_at");--> statement-breakpoint
-CREATE INDEX "subscription_events_bot_kind_idx" ON "subscription_events" USING btree ("bot_id","kind","created_at");--> statement-breakpoint
+CREATE INDEX "subscription_events_bot_kind_idx" ON "subscription_events" USING btree ("bot_id","kind","occurred_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "subscriptions_bot_sub_uid_uq" ON "subscriptions" USING btree ("bot_id","sub_uid");--> statement-breakpoint
 CREATE INDEX "subscriptions_bot_status_idx" ON "subscriptions" USING btree ("bot_id","status","user_id");--> statement-breakpoint
 CREATE INDEX "subscriptions_bot_start_idx" ON "subscriptions" USING btree ("bot_id","start_date");

@@ -19,6 +19,8 @@ import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
 import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
+import { analyticsRoutes } from './modules/analytics/analytics.routes.ts';
+import { adminRoutes } from './modules/admin/admin.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -84,6 +86,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(adminMeRoutes);
     await api.register(usersRoutes);
     await api.register(paymentsRoutes);
+    await api.register(analyticsRoutes);
+    await api.register(adminRoutes);
   });
   return app as unknown as FastifyInstance;
 }

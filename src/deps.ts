@@ -16,6 +16,9 @@ import { AuthService } from './modules/auth/auth.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
 import { PaymentsService } from './modules/payments/payments.service.ts';
+import { AnalyticsService } from './modules/analytics/analytics.service.ts';
+import { SettingsService } from './modules/settings/settings.service.ts';
+import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -29,6 +32,9 @@ export interface Services {
   users: UsersService;
   ledger: LedgerService;
   payments: PaymentsService;
+  subscriptions: SubscriptionsService;
+  analytics: AnalyticsService;
+  settings: SettingsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -94,6 +100,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     users,
     ledger,
     payments,
+    subscriptions: new SubscriptionsService(db, users),
+    analytics: new AnalyticsService(db, config.ANALYTICS_TIME_ZONE),
+    settings: new SettingsService(db),
   };
 
   return {

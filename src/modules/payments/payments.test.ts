@@ -71,7 +71,7 @@ describe('Telegram Stars payments', () => {
     assert.equal(first.json().replayed, false);
     const replay = await inject('POST', '/api/v1/payments/stars/confirm', asBot(), confirmBody('charge-1', 70));
     assert.equal(replay.statusCode, 200);
-    assert.deepEqual({ ...replay.json(), replayed: false }, first.json());
+    assert.deepEqual({ ...(replay.json() as object), replayed: false }, first.json());
     assert.equal(replay.json().replayed, true);
     const parallel = await Promise.all(Array.from({ length: 8 }, () => inject('POST', '/api/v1/payments/stars/confirm', asBot(), confirmBody('charge-2', 140))));
     assert.equal(parallel.filter((r) => r.json().replayed === false).length, 1);

@@ -54,7 +54,7 @@ export const trialUses = pgTable(
       .references(() => botUsers.id, { onDelete: 'cascade' }),
     kind: text('kind').notNull().default('generation'),
     meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default({}),
-    usedAt: createdAt(),
+    usedAt: timestampTz('used_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('trial_uses_user_kind_uq').on(t.userId, t.kind), index('trial_uses_bot_used_idx').on(t.botId, t.usedAt)],
 );
