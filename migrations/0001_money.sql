@@ -134,7 +134,7 @@ ALTER TABLE "subscriptions" ADD CONSTRAINT "subscriptions_user_id_bot_users_id_f
 CREATE INDEX "bot_admins_telegram_idx" ON "bot_admins" USING btree ("telegram_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "bot_users_bot_telegram_uq" ON "bot_users" USING btree ("bot_id","telegram_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "bot_users_bot_referral_code_uq" ON "bot_users" USING btree ("bot_id","referral_code");--> statement-breakpoint
-CREATE INDEX "bot_users_bot_created_idx" ON "bot_users" USING btree ("bot_id","created_at");--> statement-breakpoint
+CREATE INDEX "bot_users_bot_created_idx" ON "bot_users" USING btree ("bot_id","created_at","id");--> statement-breakpoint
 CREATE INDEX "bot_users_referrer_idx" ON "bot_users" USING btree ("referrer_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "trial_uses_user_kind_uq" ON "trial_uses" USING btree ("user_id","kind");--> statement-breakpoint
 CREATE INDEX "trial_uses_bot_used_idx" ON "trial_uses" USING btree ("bot_id","used_at");--> statement-breakpoint

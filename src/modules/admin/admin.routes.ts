@@ -133,7 +133,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: Type.Object(
         {
           telegram_id: PositiveTelegramId,
-          amount: Type.Integer({ minimum: -10_000_000, maximum: 10_000_000, not: Type.Literal(0) }),
+          amount: Type.Integer({ minimum: -10_000_000, maximum: 10_000_000, description: 'non-zero' }),
           reason: Type.String({ minLength: 1, maxLength: 500 }),
           idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
         },

@@ -62,7 +62,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (request) => {
       const { bot_id, page, limit } = request.query;
       resolveBotId(principalOf(request), bot_id);
-      const [{ items }, totals] = await Promise.all([users.repo.page(bot_id, limit, (page - 1) * limit), analytics.totals(bot_id)]);
+      const [items, totals] = await Promise.all([users.repo.page(bot_id, limit, (page - 1) * limit), analytics.totals(bot_id)]);
       return {
         users: items.map((u) => ({ uid: u.id, user_id: u.telegramId, username: u.username, reg_date: u.createdAt.toISOString(), ref_percent: u.refPercent, meta: u.meta })),
         total: totals.registrations,

@@ -37,7 +37,7 @@ export const botUsers = pgTable(
   (t) => [
     uniqueIndex('bot_users_bot_telegram_uq').on(t.botId, t.telegramId),
     uniqueIndex('bot_users_bot_referral_code_uq').on(t.botId, t.referralCode),
-    index('bot_users_bot_created_idx').on(t.botId, t.createdAt),
+    index('bot_users_bot_created_idx').on(t.botId, t.createdAt, t.id),
     index('bot_users_referrer_idx').on(t.referrerId),
     check('bot_users_balance_non_negative', sql`${t.balance} >= 0`),
   ],
