@@ -31,6 +31,8 @@ import { filesRoutes } from './modules/files/files.routes.ts';
 import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { accessLogRoutes, apiKeyUsage } from './modules/access-log/access-log.routes.ts';
 import { liveRoutes } from './modules/live/live.routes.ts';
+import { analyticsRoutes } from './modules/analytics/analytics.routes.ts';
+import { adminRoutes } from './modules/admin/admin.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -117,6 +119,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     await api.register(adminMeRoutes);
     await api.register(usersRoutes);
     await api.register(paymentsRoutes);
+    await api.register(analyticsRoutes);
+    await api.register(adminRoutes);
   });
   return app as unknown as FastifyInstance;
 }

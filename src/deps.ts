@@ -35,6 +35,9 @@ import { AccessLogService } from './modules/access-log/access-log.service.ts';
 import { LiveService } from './modules/live/live.service.ts';
 import type { Registry } from 'prom-client';
 import { PaymentsService } from './modules/payments/payments.service.ts';
+import { AnalyticsService } from './modules/analytics/analytics.service.ts';
+import { SettingsService } from './modules/settings/settings.service.ts';
+import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -62,6 +65,9 @@ export interface Services {
   webhooks: WebhooksService;
   accessLog: AccessLogService;
   live: LiveService;
+  subscriptions: SubscriptionsService;
+  analytics: AnalyticsService;
+  settings: SettingsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -182,6 +188,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       maxBytes: config.FILES_MAX_BYTES,
       allowedTypes: config.FILES_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
     }),
+    subscriptions: new SubscriptionsService(db, users),
+    analytics: new AnalyticsService(db, config.ANALYTICS_TIME_ZONE),
+    settings: new SettingsService(db),
   };
 
   return {

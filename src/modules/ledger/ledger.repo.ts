@@ -58,8 +58,9 @@ export class LedgerRepo {
     return Number(row.total);
   }
 
-  async history(userId: number, limit: number, offset: number, tx: Executor = this.db): Promise<LedgerEntryRow[]> {
-    return tx.select().from(ledgerEntries).where(eq(ledgerEntries.userId, userId)).orderBy(desc(ledgerEntries.id)).limit(limit).offset(offset);
+  async history(userId: number, limit: number, offset: number, type?: LedgerEntryType, tx: Executor = this.db): Promise<LedgerEntryRow[]> {
+    const where = type ? and(eq(ledgerEntries.userId, userId), eq(ledgerEntries.type, type)) : eq(ledgerEntries.userId, userId);
+    return tx.select().from(ledgerEntries).where(where).orderBy(desc(ledgerEntries.id)).limit(limit).offset(offset);
   }
 
   async sumByType(userId: number, type: LedgerEntryType, tx: Executor = this.db): Promise<number> {

@@ -95,8 +95,8 @@ export class LedgerService {
     return this.repo.sumOf(userId);
   }
 
-  async history(userId: number, limit = 50, offset = 0): Promise<LedgerEntryRow[]> {
-    return this.repo.history(userId, limit, offset);
+  async history(userId: number, limit = 50, offset = 0, type?: LedgerEntryType): Promise<LedgerEntryRow[]> {
+    return this.repo.history(userId, limit, offset, type);
   }
 
   async earnedAs(userId: number, type: LedgerEntryType): Promise<number> {

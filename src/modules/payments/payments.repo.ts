@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lte, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { payments } from './payments.tables.ts';
 
@@ -7,8 +7,10 @@ export type PaymentRow = typeof payments.$inferSelect;
 export interface PaymentFilter {
   botId: number;
   userId?: number;
-  from?: Date;
-  to?: Date;
+  /** Days (YYYY-MM-DD, inclusive) in `timeZone`. */
+  fromDay?: string;
+  toDay?: string;
+  timeZone?: string;
   status?: string;
 }
 
@@ -39,8 +41,9 @@ export class PaymentsRepo {
   private where(filter: PaymentFilter): SQL | undefined {
     const parts: SQL[] = [eq(payments.botId, filter.botId)];
     if (filter.userId !== undefined) parts.push(eq(payments.userId, filter.userId));
-    if (filter.from) parts.push(gte(payments.createdAt, filter.from));
-    if (filter.to) parts.push(lte(payments.createdAt, filter.to));
+    const tz = filter.timeZone ?? 'UTC';
+    if (filter.fromDay) parts.push(sql`${payments.createdAt} >= (${filter.fromDay}::date)::timestamp at time zone ${tz}`);
+    if (filter.toDay) parts.push(sql`${payments.createdAt} < (${filter.toDay}::date + 1)::timestamp at time zone ${tz}`);
     if (filter.status) parts.push(eq(payments.status, filter.status as PaymentRow['status']));
     return and(...parts);
   }

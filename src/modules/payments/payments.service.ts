@@ -278,7 +278,7 @@ function toResult(payment: PaymentRow, replayed: boolean): PaymentResult {
 export function toPaymentView(row: PaymentRow): PaymentView {
   return {
     bill_id: row.id,
-    user_id: row.userId,
+    user_id: row.telegramId,
     telegram_id: row.telegramId,
     amount: row.amount,
     currency: row.currency,

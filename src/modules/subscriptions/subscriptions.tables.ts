@@ -45,7 +45,7 @@ export const subscriptionEvents = pgTable(
       .references(() => subscriptions.id, { onDelete: 'cascade' }),
     kind: text('kind').$type<'start' | 'renewal' | 'key' | 'cancel'>().notNull(),
     meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default({}),
-    occurredAt: createdAt(),
+    occurredAt: timestampTz('occurred_at').notNull().defaultNow(),
   },
   (t) => [index('subscription_events_bot_kind_idx').on(t.botId, t.kind, t.occurredAt)],
 );

@@ -37,7 +37,7 @@ export const botUsers = pgTable(
   (t) => [
     uniqueIndex('bot_users_bot_telegram_uq').on(t.botId, t.telegramId),
     uniqueIndex('bot_users_bot_referral_code_uq').on(t.botId, t.referralCode),
-    index('bot_users_bot_created_idx').on(t.botId, t.createdAt),
+    index('bot_users_bot_created_idx').on(t.botId, t.createdAt, t.id),
     index('bot_users_referrer_idx').on(t.referrerId),
     check('bot_users_balance_non_negative', sql`${t.balance} >= 0`),
   ],
@@ -54,7 +54,7 @@ export const trialUses = pgTable(
       .references(() => botUsers.id, { onDelete: 'cascade' }),
     kind: text('kind').notNull().default('generation'),
     meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default({}),
-    usedAt: createdAt(),
+    usedAt: timestampTz('used_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('trial_uses_user_kind_uq').on(t.userId, t.kind), index('trial_uses_bot_used_idx').on(t.botId, t.usedAt)],
 );
