@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import type { Deps } from './deps.ts';
-import { apiKeyAuth } from './platform/auth.ts';
+import { anyCredentialAuth, apiKeyAuth, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
 import './platform/fastify.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
@@ -16,6 +16,8 @@ import { groupsRoutes } from './modules/groups/groups.routes.ts';
 import { rolesRoutes } from './modules/roles/roles.routes.ts';
 import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
+import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -65,6 +67,21 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     await api.register(rulesRoutes);
     await api.register(enforcementRoutes);
     await api.register(auditRoutes);
+  });
+  // People and money (seeds 002 and 004): Mini App initData, our JWTs, or an API key.
+  await app.register(authRoutes);
+  await app.register(async (api) => {
+    const { auth, apiKeys } = deps.services;
+    api.addHook(
+      'onRequest',
+      anyCredentialAuth({
+        initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
+        jwt: (token) => auth.principalFromJwt(token),
+        apiKey: (token) => apiKeys.authenticate(token),
+      }),
+    );
+    await api.register(adminMeRoutes);
+    await api.register(usersRoutes);
   });
   return app as unknown as FastifyInstance;
 }

@@ -35,6 +35,22 @@ const ConfigSchema = Type.Object({
   CACHE_USER_TTL_SECONDS: Type.Integer({ default: 1800, minimum: 1 }),
   ACTION_LOG_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 1 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+  /** Secret signing the JWTs we issue (Mini App and admin logins). Unset: derived from the token encryption key. */
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  JWT_TTL_SECONDS: Type.Integer({ default: 86_400, minimum: 60 }),
+  /** Oldest Mini App initData / Login Widget `auth_date` accepted, in seconds (24 h is Telegram's convention). */
+  INIT_DATA_MAX_AGE_SECONDS: Type.Integer({ default: 86_400, minimum: 1 }),
+  /** Ed25519 public key (hex) for third-party initData `signature` checks; Telegram's production key by default. */
+  TELEGRAM_INIT_DATA_PUBLIC_KEY: Type.String({ default: 'e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d', pattern: '^[0-9a-fA-F]{64}$' }),
+  /** Stars exchange rate: STARS_PER_RATE_UNIT stars buy CREDITS_PER_RATE_UNIT credits (70 stars = 1000 credits). */
+  STARS_PER_RATE_UNIT: Type.Integer({ default: 70, minimum: 1 }),
+  CREDITS_PER_RATE_UNIT: Type.Integer({ default: 1000, minimum: 1 }),
+  /** Comma-separated Stars packages offered to users. */
+  STARS_PACKAGES: Type.String({ default: '70,140,350,700,1400,3500', pattern: '^\\d+(,\\d+)*$' }),
+  /** Referral bonus percent for bots without their own ref_percent (seed 004: 10 %, rounded up). */
+  REFERRAL_PERCENT: Type.Integer({ default: 10, minimum: 0, maximum: 100 }),
+  /** IANA time zone analytics days are counted in unless a request names one. */
+  ANALYTICS_TIME_ZONE: Type.String({ default: 'UTC' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { Cache } from './platform/cache.ts';
 import { Jobs } from './platform/jobs.ts';
+import { hkdfSync } from 'node:crypto';
 import { SecretBox, resolveSecretKey } from './platform/secret-box.ts';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
@@ -11,6 +12,9 @@ import { EnforcementService } from './modules/enforcement/enforcement.service.ts
 import { GroupsService } from './modules/groups/groups.service.ts';
 import { RolesService } from './modules/roles/roles.service.ts';
 import { RulesService } from './modules/rules/rules.service.ts';
+import { AuthService } from './modules/auth/auth.service.ts';
+import { LedgerService } from './modules/ledger/ledger.service.ts';
+import { UsersService } from './modules/users/users.service.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -20,6 +24,9 @@ export interface Services {
   roles: RolesService;
   rules: RulesService;
   enforcement: EnforcementService;
+  auth: AuthService;
+  users: UsersService;
+  ledger: LedgerService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -49,7 +56,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
   const jobs = await Jobs.open(database, logger, options.jobsSchema);
   const { db } = database;
-  const secrets = new SecretBox(resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR));
+  const secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR);
+  const secrets = new SecretBox(secretKey);
   const telegram = {
     apiRoot: config.TELEGRAM_API_ROOT,
     timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
@@ -61,6 +69,15 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
+  const ledger = new LedgerService(db);
+  const users = new UsersService(db, bots, ledger);
+  const auth = new AuthService(db, bots, users, {
+    // Without its own secret, the JWT key is derived from the token key: one secret to manage, distinct keys.
+    jwtKey: config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : new Uint8Array(hkdfSync('sha256', secretKey, '', 'tgbase-jwt', 32)),
+    jwtTtlSeconds: config.JWT_TTL_SECONDS,
+    maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
+    initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
+  });
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -69,6 +86,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     roles,
     rules,
     enforcement: new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS),
+    auth,
+    users,
+    ledger,
   };
 
   return {

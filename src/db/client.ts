@@ -57,7 +57,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
       url: options.url,
       pool,
       ping: async () => void (await pool.query('select 1')),
-      close: () => pool.end(),
+      close: () => endPool(pool),
     };
   }
   const inMemory = options.dataDir.startsWith('memory://');
@@ -73,4 +73,20 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     ping: async () => void (await pglite.query('select 1')),
     close: () => pglite.close(),
   };
+}
+
+/**
+ * pool.end() resolves once it has asked each client to end, before their sockets close; wait for
+ * every client's removal too, so a caller dropping the database next does not cut live connections.
+ */
+async function endPool(pool: pg.Pool): Promise<void> {
+  let pending = pool.totalCount;
+  const allRemoved = new Promise<void>((resolve) => {
+    if (pending === 0) resolve();
+    pool.on('remove', () => {
+      if (--pending <= 0) resolve();
+    });
+  });
+  await pool.end();
+  await Promise.race([allRemoved, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
 }

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import { assertGlobalAccess, isGlobal, principalOf } from '../../platform/auth.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { Envelope, TelegramId, errorResponses, ok } from '../../platform/http.ts';
-import { BotView, RegisterBotBody } from './bots.schema.ts';
+import { BotView, RegisterBotBody, UpdateBotBody } from './bots.schema.ts';
 
 export const botsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { bots } = app.services;
@@ -36,6 +36,14 @@ export const botsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw forbidden(`This API key has no access to bot ${bot_id}`);
       }
       return ok(await bots.get(bot_id));
+    },
+  });
+
+  app.patch('/api/v2/bots/:bot_id', {
+    schema: { tags, params: Type.Object({ bot_id: TelegramId }), body: UpdateBotBody, response: { 200: Envelope(BotView), ...errorResponses } },
+    handler: async (request) => {
+      assertGlobalAccess(principalOf(request), 'write');
+      return ok(await bots.update(request.params.bot_id, request.body), 'Bot updated');
     },
   });
 };

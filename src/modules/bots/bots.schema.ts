@@ -8,15 +8,21 @@ export const BotView = Type.Object({
   status: Type.String(),
   ref_percent: Type.Integer(),
   has_token: Type.Boolean(),
+  admin_ids: Type.Array(TelegramId),
   meta: Type.Record(Type.String(), Type.Any()),
   created_at: Timestamp,
 });
 
-export const RegisterBotBody = Type.Object(
-  {
-    token: Type.String({ minLength: 10, maxLength: 200 }),
-    title: Type.Optional(Type.String({ maxLength: 200 })),
-    username: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
-  },
-  { additionalProperties: false },
-);
+const BotSettings = {
+  title: Type.Optional(Type.String({ maxLength: 200 })),
+  username: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+  /** Telegram user ids of the bot's owner admins (replaces the list). */
+  admin_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: 100 })),
+  ref_percent: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  status: Type.Optional(Type.Enum(['active', 'disabled'])),
+  meta: Type.Optional(Type.Record(Type.String(), Type.Any())),
+};
+
+export const RegisterBotBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }), ...BotSettings }, { additionalProperties: false });
+
+export const UpdateBotBody = Type.Object(BotSettings, { additionalProperties: false, minProperties: 1 });

@@ -1,4 +1,4 @@
-import { bigint, jsonb, pgTable, text, timestamp, integer } from 'drizzle-orm/pg-core';
+import { bigint, index, jsonb, pgTable, primaryKey, text, timestamp, integer } from 'drizzle-orm/pg-core';
 
 /** A bot is the tenant: everything else belongs to exactly one bot. */
 export const bots = pgTable('bots', {
@@ -14,3 +14,16 @@ export const bots = pgTable('bots', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
+
+/** The bot's owner admins: Telegram users who may log in to its dashboard and admin API. */
+export const botAdmins = pgTable(
+  'bot_admins',
+  {
+    botId: bigint('bot_id', { mode: 'number' })
+      .notNull()
+      .references(() => bots.botId, { onDelete: 'cascade' }),
+    telegramId: bigint('telegram_id', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.botId, t.telegramId] }), index('bot_admins_telegram_idx').on(t.telegramId)],
+);
