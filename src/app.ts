@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from './deps.ts';
 import { anyCredentialAuth, apiKeyAuth, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
+import { AppError } from './platform/errors.ts';
 import './platform/fastify.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -18,6 +19,9 @@ import { rulesRoutes } from './modules/rules/rules.routes.ts';
 import { VERSION, systemRoutes } from './modules/system/system.routes.ts';
 import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import { catalogRoutes, generationsRoutes } from './modules/generations/generations.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -82,6 +86,18 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     );
     await api.register(adminMeRoutes);
     await api.register(usersRoutes);
+    // Per-user limits need the principal, so they run after authentication (preHandler).
+    await api.register(rateLimit, {
+      global: false,
+      hook: 'preHandler',
+      nameSpace: `${config.REDIS_PREFIX}rate:`,
+      ...(deps.cache.redisClient && { redis: deps.cache.redisClient }),
+      errorResponseBuilder: (_request, context) =>
+        new AppError('RATE_LIMITED', { message: `Rate limit exceeded: ${context.max} requests per ${context.after}`, status: 429 }),
+    });
+    await api.register(multipart, { limits: { fileSize: config.MEDIA_UPLOAD_MAX_BYTES, files: 1 } });
+    await api.register(generationsRoutes);
   });
+  await app.register(catalogRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -15,6 +15,9 @@ import { RulesService } from './modules/rules/rules.service.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
+import { GenerationsService } from './modules/generations/generations.service.ts';
+import { WaveSpeedProvider, type ImageProvider } from './modules/generations/generations.provider.ts';
+import { GENERATION_POLL } from './modules/generations/generations.jobs.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -27,6 +30,7 @@ export interface Services {
   auth: AuthService;
   users: UsersService;
   ledger: LedgerService;
+  generations: GenerationsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -43,6 +47,8 @@ export interface Deps {
 export interface BuildDepsOptions {
   /** pg-boss schema; tests give each run its own. */
   jobsSchema?: string;
+  /** Replaces the WaveSpeed client (tests give a fake that is not HTTP; HTTP fakes just set the base URL). */
+  imageProvider?: ImageProvider;
 }
 
 /** Opens the database (migrating it), the cache and the job engine, and wires the services. */
@@ -78,6 +84,31 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
     initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
   });
+  const imageProvider =
+    options.imageProvider ?? new WaveSpeedProvider({ apiKey: config.WAVESPEED_API_KEY, baseUrl: config.WAVESPEED_BASE_URL, timeoutSeconds: config.PROVIDER_TIMEOUT_SECONDS });
+  const generations = new GenerationsService(
+    db,
+    cache,
+    ledger,
+    users,
+    bots,
+    imageProvider,
+    {
+      schedulePoll: async (generationId, delayMs) => {
+        await jobs.send(GENERATION_POLL, { generation_id: generationId }, { singletonKey: generationId, ...(delayMs > 0 && { startAfter: new Date(Date.now() + delayMs) }) });
+      },
+    },
+    {
+      creditsPerUsd: config.CREDITS_PER_USD,
+      minBalanceUsd: config.PROVIDER_MIN_BALANCE_USD,
+      deadlineSeconds: config.GENERATION_DEADLINE_SECONDS,
+      pollInitialSeconds: config.GENERATION_POLL_INITIAL_SECONDS,
+      pollMaxSeconds: config.GENERATION_POLL_MAX_SECONDS,
+      balanceTtlSeconds: config.PROVIDER_BALANCE_TTL_SECONDS,
+      catalogTtlSeconds: config.MODEL_CATALOG_TTL_SECONDS,
+    },
+    logger.child({ module: 'generations' }),
+  );
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -89,6 +120,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     auth,
     users,
     ledger,
+    generations,
   };
 
   return {

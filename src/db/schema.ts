@@ -13,3 +13,4 @@ export * from '../modules/subscriptions/subscriptions.tables.ts';
 export * from '../modules/analytics/analytics.tables.ts';
 export * from '../modules/settings/settings.tables.ts';
 export * from '../modules/auth/auth.tables.ts';
+export * from '../modules/generations/generations.tables.ts';

@@ -39,6 +39,9 @@ export interface JobDefinition<P extends object = object> {
   pollingIntervalSeconds?: number;
 }
 
+/** What enqueuing needs: a job's name and payload version (services enqueue without holding handlers). */
+export type JobRef<P extends object = object> = Pick<JobDefinition<P>, 'name' | 'version'>;
+
 export function defineJob<P extends object>(definition: JobDefinition<P>): JobDefinition<P> {
   return definition;
 }
@@ -116,12 +119,12 @@ export class Jobs {
    * @example
    * await jobs.send(pollJob, { generationId }, { startAfter: 2, singletonKey: `poll:${generationId}` });
    */
-  async send<P extends object>(def: JobDefinition<P>, payload: P, options: SendOptions = {}): Promise<string | null> {
+  async send<P extends object>(def: JobRef<P>, payload: P, options: SendOptions = {}): Promise<string | null> {
     return this.boss.send(def.name, { ...payload, version: def.version }, options as never);
   }
 
   /** Enqueues many jobs in one statement (benchmarks, fan-out). */
-  async sendMany<P extends object>(def: JobDefinition<P>, payloads: P[]): Promise<void> {
+  async sendMany<P extends object>(def: JobRef<P>, payloads: P[]): Promise<void> {
     await this.boss.insert(def.name, payloads.map((p) => ({ data: { ...p, version: def.version } })));
   }
 
