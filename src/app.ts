@@ -22,6 +22,7 @@ import { usersRoutes } from './modules/users/users.routes.ts';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import { catalogRoutes, generationsRoutes } from './modules/generations/generations.routes.ts';
+import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -97,6 +98,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     });
     await api.register(multipart, { limits: { fileSize: config.MEDIA_UPLOAD_MAX_BYTES, files: 1 } });
     await api.register(generationsRoutes);
+    await api.register(paymentsRoutes);
   });
   await app.register(catalogRoutes);
   return app as unknown as FastifyInstance;

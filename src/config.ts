@@ -47,8 +47,6 @@ const ConfigSchema = Type.Object({
   CREDITS_PER_RATE_UNIT: Type.Integer({ default: 1000, minimum: 1 }),
   /** Comma-separated Stars packages offered to users. */
   STARS_PACKAGES: Type.String({ default: '70,140,350,700,1400,3500', pattern: '^\\d+(,\\d+)*$' }),
-  /** Referral bonus percent for bots without their own ref_percent (seed 004: 10 %, rounded up). */
-  REFERRAL_PERCENT: Type.Integer({ default: 10, minimum: 0, maximum: 100 }),
   /** IANA time zone analytics days are counted in unless a request names one. */
   ANALYTICS_TIME_ZONE: Type.String({ default: 'UTC' }),
   /** WaveSpeed AI (image provider). Unset key: generations answer 503. */

@@ -18,6 +18,7 @@ import { UsersService } from './modules/users/users.service.ts';
 import { GenerationsService } from './modules/generations/generations.service.ts';
 import { WaveSpeedProvider, type ImageProvider } from './modules/generations/generations.provider.ts';
 import { GENERATION_POLL } from './modules/generations/generations.jobs.ts';
+import { PaymentsService } from './modules/payments/payments.service.ts';
 
 export interface Services {
   apiKeys: ApiKeysService;
@@ -31,6 +32,7 @@ export interface Services {
   users: UsersService;
   ledger: LedgerService;
   generations: GenerationsService;
+  payments: PaymentsService;
 }
 
 /** Everything the adapters (HTTP, bot, worker) share, built once. */
@@ -109,6 +111,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     },
     logger.child({ module: 'generations' }),
   );
+  const payments = new PaymentsService(
+    db,
+    bots,
+    users,
+    ledger,
+    { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
+  );
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -121,6 +130,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     users,
     ledger,
     generations,
+    payments,
   };
 
   return {

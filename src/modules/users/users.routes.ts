@@ -39,9 +39,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
 };
 
 /** The bot of a per-user route, after checking the caller may touch this user's data. */
-export function ownUserBot(request: FastifyRequest, telegramId: number, need: Access = 'read'): number {
+export function ownUserBot(request: FastifyRequest, telegramId: number, need: Access = 'read', explicitBotId?: number): number {
   const principal = principalOf(request);
-  const botId = tenantBotId(principal, requestedBotId(request));
+  const botId = tenantBotId(principal, explicitBotId ?? requestedBotId(request));
   assertOwnUser(principal, botId, telegramId, need);
   return botId;
 }
