@@ -73,10 +73,54 @@ CREATE TABLE "model_prices" (
 	CONSTRAINT "model_prices_bot_id_model_id_variant_pk" PRIMARY KEY("bot_id","model_id","variant")
 );
 --> statement-breakpoint
+CREATE TABLE "bot_blocks" (
+	"bot_id" bigint NOT NULL,
+	"telegram_id" bigint NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "bot_blocks_bot_id_telegram_id_pk" PRIMARY KEY("bot_id","telegram_id")
+);
+--> statement-breakpoint
+CREATE TABLE "broadcast_recipients" (
+	"broadcast_id" bigint NOT NULL,
+	"telegram_id" bigint NOT NULL,
+	"state" text DEFAULT 'pending' NOT NULL,
+	"claimed_at" timestamp with time zone,
+	"sent_at" timestamp with time zone,
+	"message_id" bigint,
+	"error" text,
+	CONSTRAINT "broadcast_recipients_broadcast_id_telegram_id_pk" PRIMARY KEY("broadcast_id","telegram_id")
+);
+--> statement-breakpoint
+CREATE TABLE "broadcasts" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"public_id" uuid NOT NULL,
+	"bot_id" bigint NOT NULL,
+	"text" text NOT NULL,
+	"parse_mode" text,
+	"photo" text,
+	"buttons" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"filter" jsonb NOT NULL,
+	"status" text DEFAULT 'draft' NOT NULL,
+	"total" integer DEFAULT 0 NOT NULL,
+	"sent" integer DEFAULT 0 NOT NULL,
+	"failed" integer DEFAULT 0 NOT NULL,
+	"blocked" integer DEFAULT 0 NOT NULL,
+	"created_by" bigint,
+	"started_at" timestamp with time zone,
+	"finished_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "broadcasts_public_id_unique" UNIQUE("public_id")
+);
+--> statement-breakpoint
 ALTER TABLE "generation_jobs" ADD CONSTRAINT "generation_jobs_generation_id_generations_id_fk" FOREIGN KEY ("generation_id") REFERENCES "public"."generations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "generation_results" ADD CONSTRAINT "generation_results_generation_id_generations_id_fk" FOREIGN KEY ("generation_id") REFERENCES "public"."generations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "broadcast_recipients" ADD CONSTRAINT "broadcast_recipients_broadcast_id_broadcasts_id_fk" FOREIGN KEY ("broadcast_id") REFERENCES "public"."broadcasts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "generation_results_generation_position_uq" ON "generation_results" USING btree ("generation_id","position");--> statement-breakpoint
 CREATE INDEX "generations_bot_status_created_idx" ON "generations" USING btree ("bot_id","status","created_at");--> statement-breakpoint
 CREATE INDEX "generations_user_created_idx" ON "generations" USING btree ("user_id","created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "generations_one_active_per_user_uq" ON "generations" USING btree ("user_id") WHERE status in ('pending', 'processing');--> statement-breakpoint
-CREATE INDEX "generations_active_deadline_idx" ON "generations" USING btree ("deadline_at") WHERE status in ('pending', 'processing');
+CREATE INDEX "generations_active_deadline_idx" ON "generations" USING btree ("deadline_at") WHERE status in ('pending', 'processing');--> statement-breakpoint
+CREATE INDEX "broadcast_recipients_state_idx" ON "broadcast_recipients" USING btree ("broadcast_id","state");--> statement-breakpoint
+CREATE INDEX "broadcasts_bot_created_idx" ON "broadcasts" USING btree ("bot_id","created_at");

@@ -21,6 +21,7 @@ import { adminMeRoutes, authRoutes } from './modules/auth/auth.routes.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
+import { broadcastsRoutes } from './modules/broadcasts/broadcasts.routes.ts';
 import { catalogRoutes, generationsRoutes } from './modules/generations/generations.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 
@@ -98,6 +99,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     });
     await api.register(multipart, { limits: { fileSize: config.MEDIA_UPLOAD_MAX_BYTES, files: 1 } });
     await api.register(generationsRoutes);
+    await api.register(broadcastsRoutes);
     await api.register(paymentsRoutes);
   });
   await app.register(catalogRoutes);

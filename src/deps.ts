@@ -18,6 +18,8 @@ import { UsersService } from './modules/users/users.service.ts';
 import { GenerationsService } from './modules/generations/generations.service.ts';
 import { WaveSpeedProvider, type ImageProvider } from './modules/generations/generations.provider.ts';
 import { GENERATION_POLL } from './modules/generations/generations.jobs.ts';
+import { BroadcastsService } from './modules/broadcasts/broadcasts.service.ts';
+import { BROADCAST_SEND } from './modules/broadcasts/broadcasts.jobs.ts';
 import { PaymentsService } from './modules/payments/payments.service.ts';
 
 export interface Services {
@@ -32,6 +34,7 @@ export interface Services {
   users: UsersService;
   ledger: LedgerService;
   generations: GenerationsService;
+  broadcasts: BroadcastsService;
   payments: PaymentsService;
 }
 
@@ -118,6 +121,24 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     ledger,
     { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
   );
+  const broadcasts = new BroadcastsService(
+    db,
+    bots,
+    {
+      continueLater: async (broadcastId, delayMs) => {
+        await jobs.send(BROADCAST_SEND, { broadcast_id: broadcastId }, delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {});
+      },
+    },
+    {
+      ratePerSecond: config.BROADCAST_RATE_PER_SECOND,
+      batchSize: config.BROADCAST_BATCH_SIZE,
+      concurrency: config.BROADCAST_CONCURRENCY,
+      leaseSeconds: config.BROADCAST_CLAIM_LEASE_SECONDS,
+      sliceSeconds: config.BROADCAST_SLICE_SECONDS,
+      telegram,
+    },
+    logger.child({ module: 'broadcasts' }),
+  );
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY),
     bots,
@@ -130,6 +151,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     users,
     ledger,
     generations,
+    broadcasts,
     payments,
   };
 
@@ -142,6 +164,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     services,
     async close() {
       await jobs.close();
+      await broadcasts.stop();
       await cache.close();
       await database.close();
     },

@@ -14,3 +14,4 @@ export * from '../modules/analytics/analytics.tables.ts';
 export * from '../modules/settings/settings.tables.ts';
 export * from '../modules/auth/auth.tables.ts';
 export * from '../modules/generations/generations.tables.ts';
+export * from '../modules/broadcasts/broadcasts.tables.ts';
