@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Deps } from './deps.ts';
 import { anyCredentialAuth, apiKeyAuth, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
+import { AppError } from './platform/errors.ts';
 import './platform/fastify.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -24,6 +25,10 @@ import { webRoutes } from './modules/web/web.routes.ts';
 import type { BotRunner } from './bot/runner.ts';
 import { botWebhookRoutes } from './bot/webhook.ts';
 import { httpMonitoring, metricsRoutes, prometheusRoutes } from './modules/metrics/metrics.routes.ts';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import { broadcastsRoutes } from './modules/broadcasts/broadcasts.routes.ts';
+import { catalogRoutes, generationsRoutes } from './modules/generations/generations.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
@@ -118,9 +123,22 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     );
     await api.register(adminMeRoutes);
     await api.register(usersRoutes);
+    // Per-user limits need the principal, so they run after authentication (preHandler).
+    await api.register(rateLimit, {
+      global: false,
+      hook: 'preHandler',
+      nameSpace: `${config.REDIS_PREFIX}rate:`,
+      ...(deps.cache.redisClient && { redis: deps.cache.redisClient }),
+      errorResponseBuilder: (_request, context) =>
+        new AppError('RATE_LIMITED', { message: `Rate limit exceeded: ${context.max} requests per ${context.after}`, status: 429 }),
+    });
+    await api.register(multipart, { limits: { fileSize: config.MEDIA_UPLOAD_MAX_BYTES, files: 1 } });
+    await api.register(generationsRoutes);
+    await api.register(broadcastsRoutes);
     await api.register(paymentsRoutes);
     await api.register(analyticsRoutes);
     await api.register(adminRoutes);
   });
+  await app.register(catalogRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -97,6 +97,35 @@ const ConfigSchema = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** How long a one-time admin login link stays valid. */
   ADMIN_LINK_TTL_SECONDS: Type.Integer({ default: 900, minimum: 30 }),
+  /** WaveSpeed AI (image provider). Unset key: generations answer 503. */
+  WAVESPEED_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  WAVESPEED_BASE_URL: Type.String({ default: 'https://api.wavespeed.ai' }),
+  PROVIDER_TIMEOUT_SECONDS: Type.Number({ default: 30, minimum: 0.1 }),
+  /** Provider balance (USD) kept in reserve: below it submissions pause with 503. */
+  PROVIDER_MIN_BALANCE_USD: Type.Number({ default: 1, minimum: 0 }),
+  PROVIDER_BALANCE_TTL_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  /** Credits per US dollar of provider cost (seed 004: seedream-v4 = $0.027 = 27 credits). */
+  CREDITS_PER_USD: Type.Integer({ default: 1000, minimum: 1 }),
+  GENERATION_DEADLINE_SECONDS: Type.Integer({ default: 600, minimum: 1 }),
+  GENERATION_POLL_INITIAL_SECONDS: Type.Number({ default: 2, minimum: 0.1 }),
+  GENERATION_POLL_MAX_SECONDS: Type.Number({ default: 15, minimum: 0.1 }),
+  MODEL_CATALOG_TTL_SECONDS: Type.Integer({ default: 600, minimum: 1 }),
+  /** Seed 004: `POST /generations/price` at most this many times a minute per user. */
+  PRICE_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 60, minimum: 1 }),
+  MEDIA_UPLOAD_MAX_BYTES: Type.Integer({ default: 20_971_520, minimum: 1024 }),
+  /** Broadcast messages per second per bot (Telegram allows about 30); 0 lifts the limit. */
+  BROADCAST_RATE_PER_SECOND: Type.Number({ default: 30, minimum: 0 }),
+  BROADCAST_BATCH_SIZE: Type.Integer({ default: 100, minimum: 1, maximum: 1000 }),
+  /** Parallel sends when the rate is lifted. */
+  BROADCAST_CONCURRENCY: Type.Integer({ default: 50, minimum: 1 }),
+  /** Recipients claimed longer ago than this by a worker that died are written off (never re-sent). */
+  BROADCAST_CLAIM_LEASE_SECONDS: Type.Integer({ default: 120, minimum: 1 }),
+  /** One broadcast job sends for this long, then hands over to the next job (keeps jobs short-lived). */
+  BROADCAST_SLICE_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  DAILY_REPORT_CRON: Type.String({ default: '0 9 * * *' }),
+  DAILY_REPORT_TIME_ZONE: Type.String({ default: 'UTC' }),
+  /** Comma-separated Telegram ids that get every bot's daily report, besides each bot's own admins. */
+  DAILY_REPORT_ADMIN_IDS: Type.String({ default: '', pattern: '^(\\d+(,\\d+)*)?$' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

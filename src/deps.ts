@@ -34,6 +34,11 @@ import { DELIVER_WEBHOOK } from './modules/webhooks/webhooks.jobs.ts';
 import { AccessLogService } from './modules/access-log/access-log.service.ts';
 import { LiveService } from './modules/live/live.service.ts';
 import type { Registry } from 'prom-client';
+import { GenerationsService } from './modules/generations/generations.service.ts';
+import { WaveSpeedProvider, type ImageProvider } from './modules/generations/generations.provider.ts';
+import { GENERATION_POLL } from './modules/generations/generations.jobs.ts';
+import { BroadcastsService } from './modules/broadcasts/broadcasts.service.ts';
+import { BROADCAST_SEND } from './modules/broadcasts/broadcasts.jobs.ts';
 import { PaymentsService } from './modules/payments/payments.service.ts';
 import { AnalyticsService } from './modules/analytics/analytics.service.ts';
 import { SettingsService } from './modules/settings/settings.service.ts';
@@ -58,6 +63,8 @@ export interface Services {
   /** The bot reports every handled update here (see metrics.bot.ts). */
   botMetrics: BotMetricsRecorder;
   metrics: MetricsService;
+  generations: GenerationsService;
+  broadcasts: BroadcastsService;
   payments: PaymentsService;
   plugins: PluginsService;
   integrations: IntegrationsService;
@@ -90,6 +97,8 @@ export interface BuildDepsOptions {
   jobsSchema?: string;
   /** The live stream the logger writes to (`createLogger(level, { live })`). */
   liveLogs?: LiveLogStream;
+  /** Replaces the WaveSpeed client (tests give a fake that is not HTTP; HTTP fakes just set the base URL). */
+  imageProvider?: ImageProvider;
 }
 
 /**
@@ -137,6 +146,31 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     maxAgeSeconds: config.INIT_DATA_MAX_AGE_SECONDS,
     initDataPublicKeyHex: config.TELEGRAM_INIT_DATA_PUBLIC_KEY,
   });
+  const imageProvider =
+    options.imageProvider ?? new WaveSpeedProvider({ apiKey: config.WAVESPEED_API_KEY, baseUrl: config.WAVESPEED_BASE_URL, timeoutSeconds: config.PROVIDER_TIMEOUT_SECONDS });
+  const generations = new GenerationsService(
+    db,
+    cache,
+    ledger,
+    users,
+    bots,
+    imageProvider,
+    {
+      schedulePoll: async (generationId, delayMs) => {
+        await jobs.send(GENERATION_POLL, { generation_id: generationId }, { singletonKey: generationId, ...(delayMs > 0 && { startAfter: new Date(Date.now() + delayMs) }) });
+      },
+    },
+    {
+      creditsPerUsd: config.CREDITS_PER_USD,
+      minBalanceUsd: config.PROVIDER_MIN_BALANCE_USD,
+      deadlineSeconds: config.GENERATION_DEADLINE_SECONDS,
+      pollInitialSeconds: config.GENERATION_POLL_INITIAL_SECONDS,
+      pollMaxSeconds: config.GENERATION_POLL_MAX_SECONDS,
+      balanceTtlSeconds: config.PROVIDER_BALANCE_TTL_SECONDS,
+      catalogTtlSeconds: config.MODEL_CATALOG_TTL_SECONDS,
+    },
+    logger.child({ module: 'generations' }),
+  );
   const payments = new PaymentsService(
     db,
     bots,
@@ -159,6 +193,24 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   });
   events.onAny((event) => webhooks.onPlatformEvent(event));
   const adminLinks = new AdminLinkService(db, auth, bots, { jwtKey, jwtTtlSeconds: config.JWT_TTL_SECONDS });
+  const broadcasts = new BroadcastsService(
+    db,
+    bots,
+    {
+      continueLater: async (broadcastId, delayMs) => {
+        await jobs.send(BROADCAST_SEND, { broadcast_id: broadcastId }, delayMs > 0 ? { startAfter: new Date(Date.now() + delayMs) } : {});
+      },
+    },
+    {
+      ratePerSecond: config.BROADCAST_RATE_PER_SECOND,
+      batchSize: config.BROADCAST_BATCH_SIZE,
+      concurrency: config.BROADCAST_CONCURRENCY,
+      leaseSeconds: config.BROADCAST_CLAIM_LEASE_SECONDS,
+      sliceSeconds: config.BROADCAST_SLICE_SECONDS,
+      telegram,
+    },
+    logger.child({ module: 'broadcasts' }),
+  );
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY, (token) => adminLinks.operatorPrincipal(token)),
     bots,
@@ -177,6 +229,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     nightMode: new NightModeService(db, groups, enforcement),
     botMetrics,
     metrics,
+    generations,
+    broadcasts,
     payments,
     plugins,
     integrations,
@@ -208,6 +262,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       await events.drain();
       await services.accessLog.close();
       await jobs.close();
+      await broadcasts.stop();
       await cache.close();
       await database.close();
     },

@@ -7,6 +7,8 @@ import { captchaExpireJob } from './modules/captcha/captcha.jobs.ts';
 import { nightModeTickJob } from './modules/night-mode/night-mode.jobs.ts';
 import { deliverWebhookJob } from './modules/webhooks/webhooks.jobs.ts';
 import { cleanupAccessLogJob } from './modules/access-log/access-log.jobs.ts';
+import { sendBroadcastJob } from './modules/broadcasts/broadcasts.jobs.ts';
+import { cleanupGenerationsJob, pollGenerationJob } from './modules/generations/generations.jobs.ts';
 
 /** Every module's job definitions, registered with the engine at start. */
 export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
@@ -19,5 +21,8 @@ export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
     nightModeTickJob(services),
     cleanupAccessLogJob(services, config.ACCESS_LOG_RETENTION_DAYS),
     deliverWebhookJob(services, { maxAttempts: config.WEBHOOK_MAX_ATTEMPTS, retryDelaySeconds: config.WEBHOOK_RETRY_DELAY_SECONDS }),
+    pollGenerationJob(services),
+    cleanupGenerationsJob(services),
+    sendBroadcastJob(services, config.BROADCAST_SLICE_SECONDS),
   ];
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../src/config.ts';
 import { buildDeps, type Deps } from '../src/deps.ts';
 import { buildApp } from '../src/app.ts';
+import { jobDefinitions } from '../src/jobs.ts';
 import { createLogger } from '../src/platform/logger.ts';
 import { LiveLogStream } from '../src/platform/live-logs.ts';
 
@@ -48,6 +49,8 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   });
   const liveLogs = new LiveLogStream();
   const deps = await buildDeps(config, createLogger(config.LOG_LEVEL, { live: liveLogs, liveLevel: config.LIVE_LOG_LEVEL }), { liveLogs });
+  // As in main.ts: every queue exists (so routes can enqueue); tests that need workers start them.
+  await deps.jobs.register(jobDefinitions(deps), false);
   const app = await buildApp(deps);
   await app.ready();
   const auth = { authorization: `Bearer ${BOOTSTRAP_KEY}` };

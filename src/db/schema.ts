@@ -21,3 +21,5 @@ export * from '../modules/plugins/plugins.tables.ts';
 export * from '../modules/files/files.tables.ts';
 export * from '../modules/webhooks/webhooks.tables.ts';
 export * from '../modules/access-log/access-log.tables.ts';
+export * from '../modules/generations/generations.tables.ts';
+export * from '../modules/broadcasts/broadcasts.tables.ts';

@@ -13,9 +13,10 @@ export interface TelegramOptions {
  * at the local emulator), a timeout, and auto-retry that honors `retry_after` on 429 and backs
  * off on 5xx.
  */
-export function createTelegramApi(token: string, options: TelegramOptions): Api {
+export function createTelegramApi(token: string, options: TelegramOptions, retry = true): Api {
   const api = new Api(token, { apiRoot: options.apiRoot, timeoutSeconds: options.timeoutSeconds });
-  installRetry(api, options);
+  // Bulk senders (broadcasts) handle 429 themselves: one retry_after must pause every send of the bot.
+  if (retry) installRetry(api, options);
   return api;
 }
 

@@ -20,19 +20,20 @@ export interface Broadcast {
   [field: string]: unknown;
 }
 
-/** The audiences `GET /api/v1/admin/users/count?filter_type=` knows. */
-const FILTERS: [string, string][] = [
-  ['all', 'Everyone (not banned)'],
-  ['active_7d', 'Active in the last 7 days'],
-  ['active_30d', 'Active in the last 30 days'],
-  ['paying', 'Paid at least once'],
-  ['with_balance', 'With credits left'],
-  ['referred', 'Came through a referral'],
-  ['new_7d', 'Joined in the last 7 days'],
+/**
+ * The audiences a broadcast can target, each with the `GET /api/v1/admin/users/count` filter
+ * that counts the same people (shown before sending).
+ */
+const AUDIENCES: { id: string; label: string; countFilter: string; filter: { type: 'all' | 'paid' | 'active'; active_days?: number } }[] = [
+  { id: 'all', label: 'Everyone (not banned)', countFilter: 'all', filter: { type: 'all' } },
+  { id: 'active_7d', label: 'Active in the last 7 days', countFilter: 'active_7d', filter: { type: 'active', active_days: 7 } },
+  { id: 'active_30d', label: 'Active in the last 30 days', countFilter: 'active_30d', filter: { type: 'active', active_days: 30 } },
+  { id: 'paying', label: 'Paid at least once', countFilter: 'paying', filter: { type: 'paid' } },
 ];
 const LIVE = new Set(['queued', 'running', 'sending', 'pending', 'starting']);
 const FINISHED = new Set(['completed', 'cancelled', 'failed']);
 
+const audienceOf = (id: string) => AUDIENCES.find((a) => a.id === id) ?? AUDIENCES[0];
 const textOf = (b: Broadcast) => String(b.text ?? (b.content as { text?: string } | undefined)?.text ?? '');
 const total = (b: Broadcast) => Number(b.total_recipients ?? b.total ?? 0);
 const done = (b: Broadcast) => Number(b.sent_count ?? b.sent ?? 0) + Number(b.failed_count ?? b.failed ?? 0);
@@ -71,11 +72,11 @@ function Compose({ onCreated }: { onCreated: (b: Broadcast) => void }) {
   const [text, setText] = useState('');
   const [filter, setFilter] = useState('all');
   const count = useLoad(
-    () => call<{ count?: number; total?: number } | number>('/api/v1/admin/users/count', { query: { filter_type: filter } }).then((c) => (typeof c === 'number' ? c : (c.count ?? c.total ?? 0))),
+    () => call<{ count?: number; total?: number } | number>('/api/v1/admin/users/count', { query: { filter_type: audienceOf(filter).countFilter } }).then((c) => (typeof c === 'number' ? c : (c.count ?? c.total ?? 0))),
     [botId, filter],
   );
   const create = useAction(async (start: boolean) => {
-    const created = await call<Broadcast>('/api/v1/admin/broadcasts', { method: 'POST', body: { text, filter_type: filter } });
+    const created = await call<Broadcast>('/api/v1/admin/broadcasts', { method: 'POST', body: { text, filter: audienceOf(filter).filter } });
     if (start) await call(`/api/v1/admin/broadcasts/${created.public_id}/start`, { method: 'POST' });
     onCreated(created);
   });
@@ -87,7 +88,7 @@ function Compose({ onCreated }: { onCreated: (b: Broadcast) => void }) {
           <label className="field" style={{ marginTop: 8 }}>
             Audience
             <select aria-label="Audience" value={filter} onChange={(e) => setFilter(e.target.value)}>
-              {FILTERS.map(([id, label]) => <option key={id} value={id}>{label}</option>)}
+              {AUDIENCES.map((a) => <option key={a.id} value={a.id}>{a.label}</option>)}
             </select>
           </label>
           <p data-testid="recipient-count">

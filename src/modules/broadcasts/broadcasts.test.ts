@@ -1,0 +1,154 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'drizzle-orm';
+import { buildTestApp, type TestApp } from '../../../test/app.ts';
+import { startTelegramEmulator, type TelegramEmulator } from '../../../test/telegram-emulator.ts';
+import { jobDefinitions } from '../../jobs.ts';
+
+const BOT = { id: 7200001, token: '7200001:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' };
+const BASE_USER = 8_100_000_000;
+
+describe('broadcasts', () => {
+  let t: TestApp;
+  let emu: TelegramEmulator;
+  const admin = (method: string, url: string, payload?: unknown) => t.call(method, url.includes('?') ? `${url}&bot_id=${BOT.id}` : `${url}?bot_id=${BOT.id}`, payload);
+
+  async function addUsers(from: number, n: number, fields: { language?: string; lastSeenDaysAgo?: number } = {}) {
+    await t.deps.database.db.execute(sql`
+      insert into bot_users (bot_id, telegram_id, referral_code, language_code, last_seen_at)
+      select ${BOT.id}::bigint, ${BASE_USER}::bigint + g, 'b' || g, ${fields.language ?? 'en'}::text, now() - make_interval(days => ${fields.lastSeenDaysAgo ?? 0}::int)
+      from generate_series(${from}::int, ${from + n - 1}::int) g`);
+  }
+
+  async function waitForStatus(publicId: string, status: string, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const view = (await admin('GET', `/api/v1/admin/broadcasts/${publicId}`)).json();
+      if (view.status === status) return view;
+      if (Date.now() > deadline) assert.fail(`broadcast stayed ${view.status}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  const sendsTo = (since: number) => {
+    const perChat = new Map<number, number>();
+    for (const c of emu.calls.slice(since)) {
+      if (c.method !== 'sendMessage' && c.method !== 'sendPhoto') continue;
+      perChat.set(Number(c.params.chat_id), (perChat.get(Number(c.params.chat_id)) ?? 0) + 1);
+    }
+    return perChat;
+  };
+
+  before(async () => {
+    emu = await startTelegramEmulator();
+    t = await buildTestApp({ TELEGRAM_API_ROOT: emu.apiRoot, BROADCAST_RATE_PER_SECOND: '100', BROADCAST_CLAIM_LEASE_SECONDS: '1' });
+    await t.deps.jobs.register(jobDefinitions(t.deps), true);
+    assert.equal((await t.call('POST', '/api/v2/bots', { token: BOT.token, username: 'castbot', admin_ids: [1] })).statusCode, 201);
+    await addUsers(1, 40, { language: 'ru' });
+    await addUsers(41, 20, { language: 'uz', lastSeenDaysAgo: 40 });
+  });
+  after(async () => {
+    await t.close();
+    await emu.close();
+  });
+
+  it('should send a formatted message with buttons to every matching user exactly once, and count blocked users', async () => {
+    emu.blockUser(BASE_USER + 3);
+    const created = await admin('POST', '/api/v1/admin/broadcasts', {
+      text: '<b>Sale</b> today',
+      parse_mode: 'HTML',
+      buttons: [[{ text: 'Open', url: 'https://example.com' }]],
+      filter: { type: 'all', language: 'ru' },
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().status, 'draft');
+    const since = emu.calls.length;
+    const started = await admin('POST', `/api/v1/admin/broadcasts/${created.json().public_id}/start`);
+    assert.equal(started.statusCode, 200, started.body);
+    assert.equal(started.json().total, 40);
+    const done = await waitForStatus(created.json().public_id, 'completed');
+    assert.equal(done.sent, 39);
+    assert.equal(done.blocked, 1);
+    assert.equal(done.pending, 0);
+    const sends = sendsTo(since);
+    assert.equal(sends.size, 40);
+    assert.ok([...sends.values()].every((n) => n === 1));
+    const one = emu.calls.slice(since).find((c) => c.method === 'sendMessage')!;
+    assert.equal(one.params.parse_mode, 'HTML');
+    assert.deepEqual((one.params.reply_markup as { inline_keyboard: unknown[][] }).inline_keyboard[0][0], { text: 'Open', url: 'https://example.com' });
+    assert.equal((await admin('POST', `/api/v1/admin/broadcasts/${created.json().public_id}/start`)).statusCode, 409);
+
+    // The blocked user is skipped next time.
+    const next = await admin('POST', '/api/v1/admin/broadcasts', { text: 'again', filter: { type: 'all', language: 'ru' } });
+    const again = await admin('POST', `/api/v1/admin/broadcasts/${next.json().public_id}/start`);
+    assert.equal(again.json().total, 39);
+    await waitForStatus(next.json().public_id, 'completed');
+    emu.unblockUser(BASE_USER + 3);
+  });
+
+  it('should honor retry_after on 429 and still send to everyone once', async () => {
+    emu.failNext('sendMessage', { error_code: 429, retry_after: 1 }, 2);
+    const created = await admin('POST', '/api/v1/admin/broadcasts', { text: 'inactive users', filter: { type: 'active', active_days: 365, language: 'uz' } });
+    const since = emu.calls.length;
+    await admin('POST', `/api/v1/admin/broadcasts/${created.json().public_id}/start`);
+    const done = await waitForStatus(created.json().public_id, 'completed');
+    assert.equal(done.total, 20);
+    assert.equal(done.sent, 20);
+    const ok = sendsTo(since);
+    assert.equal(ok.size, 20);
+  });
+
+  it('should select only users active in the last N days', async () => {
+    const created = await admin('POST', '/api/v1/admin/broadcasts', { text: 'recent', filter: { type: 'active', active_days: 7 } });
+    const started = await admin('POST', `/api/v1/admin/broadcasts/${created.json().public_id}/start`);
+    // 40 recent users, one of whom blocked the bot earlier.
+    assert.equal(started.json().total, 39);
+    await waitForStatus(created.json().public_id, 'completed');
+  });
+
+  it('should stop within a second when cancelled', async () => {
+    await addUsers(1000, 400, { language: 'de' });
+    const created = await admin('POST', '/api/v1/admin/broadcasts', { text: 'long one', filter: { type: 'all', language: 'de' } });
+    await admin('POST', `/api/v1/admin/broadcasts/${created.json().public_id}/start`);
+    const deadline = Date.now() + 10_000;
+    while ((await admin('GET', `/api/v1/admin/broadcasts/${created.json().public_id}`)).json().sent < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const cancel = await admin('POST', `/api/v1/admin/broadcasts/${created.json().public_id}/cancel`);
+    assert.equal(cancel.statusCode, 200, cancel.body);
+    const cancelledAt = Date.now();
+    await new Promise((r) => setTimeout(r, 1500));
+    const lastSend = Math.max(...emu.calls.filter((c) => c.method === 'sendMessage' && String(c.params.text) === 'long one').map((c) => c.at));
+    assert.ok(lastSend - cancelledAt < 1000, `last send ${lastSend - cancelledAt} ms after cancel`);
+    const view = (await admin('GET', `/api/v1/admin/broadcasts/${created.json().public_id}`)).json();
+    assert.equal(view.status, 'cancelled');
+    assert.ok(view.sent < 400);
+    const list = await admin('GET', '/api/v1/admin/broadcasts?limit=50');
+    assert.ok(list.json().total >= 5);
+  });
+
+  it('should write off recipients a dead worker left claimed instead of sending them twice', async () => {
+    await addUsers(2000, 30, { language: 'fr' });
+    const created = await admin('POST', '/api/v1/admin/broadcasts', { text: 'crash', filter: { type: 'all', language: 'fr' } });
+    const { broadcasts } = t.deps.services;
+    const row = await broadcasts.repo.findByPublicId(BOT.id, created.json().public_id);
+    // Start without the job: then claim 5 as a worker that dies before sending.
+    await t.deps.database.db.transaction(async (tx) => {
+      await broadcasts.repo.transition(row!.id, ['draft'], { status: 'running', startedAt: new Date() }, tx);
+      const total = await broadcasts.repo.materializeRecipients(row!.id, BOT.id, row!.filter, tx);
+      await broadcasts.repo.transition(row!.id, ['running'], { total }, tx);
+    });
+    const claimed = await broadcasts.repo.claim(row!.id, 5);
+    await new Promise((r) => setTimeout(r, 1100));
+    const since = emu.calls.length;
+    await broadcasts.sendSlice(row!.id);
+    const view = await waitForStatus(created.json().public_id, 'completed');
+    assert.equal(view.sent, 25);
+    assert.equal(view.failed, 5);
+    const sends = sendsTo(since);
+    for (const id of claimed) assert.equal(sends.has(id), false);
+  });
+
+  it('should answer 401 without credentials and 404 for an unknown broadcast', async () => {
+    assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/admin/broadcasts?bot_id=${BOT.id}` })).statusCode, 401);
+    assert.equal((await admin('GET', '/api/v1/admin/broadcasts/00000000-0000-4000-8000-000000000000')).statusCode, 404);
+  });
+});
