@@ -183,7 +183,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const metrics = new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION);
   const liveLogs = options.liveLogs ?? new LiveLogStream();
   const integrations = new IntegrationsService(bots, plugins);
-  const webhooks = new WebhooksService(db, secrets, integrations, events, {
+  const webhooks = new WebhooksService(db, cache, secrets, integrations, events, {
     timeoutSeconds: config.WEBHOOK_TIMEOUT_SECONDS,
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
     github: { notifyBotId: config.GITHUB_NOTIFY_BOT_ID, notifyChatId: config.GITHUB_NOTIFY_CHAT_ID },

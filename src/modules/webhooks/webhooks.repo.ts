@@ -1,4 +1,4 @@
-import { and, arrayContains, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { customWebhooks, githubDeliveries, webhookDeliveries, webhookEndpoints } from './webhooks.tables.ts';
 
@@ -53,12 +53,8 @@ export class WebhooksRepo {
   }
 
   /** Enabled endpoints subscribed to the event, for this bot or for every bot. */
-  async subscribers(event: string, botId: number | null, tx: Executor = this.db): Promise<EndpointRow[]> {
-    const forBot = botId === null ? isNull(webhookEndpoints.botId) : or(isNull(webhookEndpoints.botId), eq(webhookEndpoints.botId, botId));
-    return tx
-      .select()
-      .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.enabled, true), arrayContains(webhookEndpoints.events, [event]), forBot));
+  async enabledEndpoints(tx: Executor = this.db): Promise<EndpointRow[]> {
+    return tx.select().from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true));
   }
 
   async deleteEndpoint(id: number, tx: Executor = this.db): Promise<EndpointRow | undefined> {

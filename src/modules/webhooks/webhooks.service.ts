@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 import type { Db } from '../../db/client.ts';
+import type { Cache } from '../../platform/cache.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import type { PlatformEvent, PlatformEvents } from '../../platform/events.ts';
 import type { SecretBox } from '../../platform/secret-box.ts';
@@ -77,6 +78,10 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g;
  * an action through the bot. Outbound: platform events to operators' URLs, one delivery row per
  * event and endpoint, sent by a job that signs the body and retries with backoff.
  */
+/** Enabled outbound endpoints, cached; creating or deleting one invalidates it everywhere. */
+const SUBSCRIBERS_KEY = 'webhook-endpoints';
+const SUBSCRIBERS_TTL_SECONDS = 300;
+
 export class WebhooksService {
   private readonly repo: WebhooksRepo;
   private enqueue: EnqueueDelivery = async () => {
@@ -85,6 +90,7 @@ export class WebhooksService {
 
   constructor(
     db: Db,
+    private readonly cache: Cache,
     private readonly secrets: SecretBox,
     private readonly integrations: IntegrationsService,
     private readonly events: PlatformEvents,
@@ -188,6 +194,7 @@ export class WebhooksService {
   async createEndpoint(botId: number | null, input: { url: string; events: string[] }): Promise<EndpointView & { secret: string }> {
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
     const row = await this.repo.insertEndpoint({ botId, url: input.url, events: [...new Set(input.events)], secretSealed: this.secrets.seal(secret) });
+    await this.cache.invalidate(SUBSCRIBERS_KEY);
     return { ...endpointView(row), secret };
   }
 
@@ -204,6 +211,7 @@ export class WebhooksService {
   async deleteEndpoint(id: number): Promise<EndpointView> {
     const row = await this.repo.deleteEndpoint(id);
     if (!row) throw notFound('webhook endpoint', id);
+    await this.cache.invalidate(SUBSCRIBERS_KEY);
     return endpointView(row);
   }
 
@@ -214,7 +222,11 @@ export class WebhooksService {
   /** Event listener: one delivery per subscribed endpoint, enqueued after its row is stored. */
   async onPlatformEvent(event: PlatformEvent): Promise<void> {
     const botId = 'bot_id' in event.data ? event.data.bot_id : null;
-    const endpoints = await this.repo.subscribers(event.name, botId);
+    // Every enforcement emits an event: the subscriber list is cached, not queried per event.
+    const all = await this.cache.getOrLoad(SUBSCRIBERS_KEY, SUBSCRIBERS_TTL_SECONDS, async () =>
+      (await this.repo.enabledEndpoints()).map((e) => ({ id: e.id, botId: e.botId, events: e.events })),
+    );
+    const endpoints = all.filter((e) => e.events.includes(event.name) && (e.botId === null || e.botId === botId));
     for (const endpoint of endpoints) {
       const delivery = await this.repo.insertDelivery({
         endpointId: endpoint.id,
