@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { customWebhooks, githubDeliveries, webhookDeliveries, webhookEndpoints } from './webhooks.tables.ts';
 
