@@ -41,6 +41,7 @@ import { BroadcastsService } from './modules/broadcasts/broadcasts.service.ts';
 import { BROADCAST_SEND } from './modules/broadcasts/broadcasts.jobs.ts';
 import { PaymentsService } from './modules/payments/payments.service.ts';
 import { AnalyticsService } from './modules/analytics/analytics.service.ts';
+import { DailyReportService } from './modules/analytics/daily-report.service.ts';
 import { SettingsService } from './modules/settings/settings.service.ts';
 import { SubscriptionsService } from './modules/subscriptions/subscriptions.service.ts';
 
@@ -74,6 +75,7 @@ export interface Services {
   live: LiveService;
   subscriptions: SubscriptionsService;
   analytics: AnalyticsService;
+  dailyReport: DailyReportService;
   settings: SettingsService;
 }
 
@@ -211,6 +213,13 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     },
     logger.child({ module: 'broadcasts' }),
   );
+  const analytics = new AnalyticsService(db, config.ANALYTICS_TIME_ZONE);
+  const dailyReport = new DailyReportService(
+    bots,
+    analytics,
+    { timeZone: config.DAILY_REPORT_TIME_ZONE, extraAdminIds: config.DAILY_REPORT_ADMIN_IDS.split(',').filter(Boolean).map(Number) },
+    logger.child({ module: 'daily-report' }),
+  );
   const services: Services = {
     apiKeys: new ApiKeysService(db, cache, config.API_V2_KEY, (token) => adminLinks.operatorPrincipal(token)),
     bots,
@@ -243,7 +252,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       allowedTypes: config.FILES_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean),
     }),
     subscriptions: new SubscriptionsService(db, users),
-    analytics: new AnalyticsService(db, config.ANALYTICS_TIME_ZONE),
+    analytics,
+    dailyReport,
     settings: new SettingsService(db),
   };
 

@@ -8,6 +8,7 @@ import { nightModeTickJob } from './modules/night-mode/night-mode.jobs.ts';
 import { deliverWebhookJob } from './modules/webhooks/webhooks.jobs.ts';
 import { cleanupAccessLogJob } from './modules/access-log/access-log.jobs.ts';
 import { sendBroadcastJob } from './modules/broadcasts/broadcasts.jobs.ts';
+import { dailyReportJob } from './modules/analytics/analytics.jobs.ts';
 import { cleanupGenerationsJob, pollGenerationJob } from './modules/generations/generations.jobs.ts';
 
 /** Every module's job definitions, registered with the engine at start. */
@@ -24,5 +25,6 @@ export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
     pollGenerationJob(services),
     cleanupGenerationsJob(services),
     sendBroadcastJob(services, config.BROADCAST_SLICE_SECONDS),
+    dailyReportJob(services, { cron: config.DAILY_REPORT_CRON, timeZone: config.DAILY_REPORT_TIME_ZONE }),
   ];
 }
