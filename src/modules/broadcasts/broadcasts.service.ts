@@ -158,16 +158,31 @@ export class BroadcastsService {
     const limiter = this.limiterFor(broadcast.botId);
     // At a limited rate a batch lasts about half a second: a crash leaves few recipients in doubt.
     const batchSize = this.options.ratePerSecond > 0 ? Math.max(1, Math.min(this.options.batchSize, Math.ceil(this.options.ratePerSecond / 2))) : this.options.batchSize;
+    // Two batches overlap: the next one is claimed and queued on the limiter while the previous
+    // one is still sending and being recorded, so the limiter never idles between batches.
+    let previous: Promise<void> = Promise.resolve();
     try {
       for (;;) {
-        if (cancelled) return;
+        if (cancelled) return await previous;
         const batch = await this.repo.claim(broadcastId, batchSize);
-        if (batch.length === 0) return await this.finishOrWait(broadcastId);
-        const results = await Promise.all(batch.map((chatId) => limiter.schedule(() => this.sendOne(api, broadcast, chatId, () => cancelled))));
-        await this.db.transaction((tx) => this.repo.record(broadcastId, broadcast.botId, results, tx));
-        if (Date.now() > sliceEnd) return await this.scheduler.continueLater(broadcastId, 0);
+        if (batch.length === 0) {
+          await previous;
+          return await this.finishOrWait(broadcastId);
+        }
+        const sending = Promise.all(batch.map((chatId) => limiter.schedule(() => this.sendOne(api, broadcast, chatId, () => cancelled)))).then((results) =>
+          this.db.transaction((tx) => this.repo.record(broadcastId, broadcast.botId, results, tx)),
+        );
+        // Its failure surfaces when it is awaited as `previous`; until then it counts as handled.
+        sending.catch(() => undefined);
+        await previous;
+        previous = sending;
+        if (Date.now() > sliceEnd) {
+          await previous;
+          return await this.scheduler.continueLater(broadcastId, 0);
+        }
       }
     } finally {
+      await Promise.allSettled([previous]);
       clearInterval(watcher);
     }
   }
