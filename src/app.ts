@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Deps } from './deps.ts';
-import { anyCredentialAuth, apiKeyAuth, requestedBotId } from './platform/auth.ts';
+import { anyCredentialAuth, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
 import { AppError } from './platform/errors.ts';
 import './platform/fastify.ts';
@@ -89,9 +89,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(inboundWebhooksRoutes);
   // WebSockets authenticate on their own: browsers cannot send the Authorization header.
   await app.register(liveRoutes);
-  // Everything under /api/v2 needs an API key, checked before the body is even read.
+  const { auth, adminLinks, apiKeys } = deps.services;
+  // An operator session is JWT-shaped but stands in for the bootstrap key.
+  const jwtPrincipal = async (token: string) => (await adminLinks.operatorPrincipal(token)) ?? auth.principalFromJwt(token);
+  // The moderation and operations API: an API key, or the admin panel's JWT (owner admins act on
+  // their own bots' groups). Checked before the body is even read. No Mini App users here.
   await app.register(async (api) => {
-    api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
+    api.addHook('onRequest', anyCredentialAuth({ jwt: jwtPrincipal, apiKey: (token) => apiKeys.authenticate(token) }));
     await api.register(apiKeyUsage);
     await api.register(apiKeysRoutes);
     await api.register(botsRoutes);
@@ -111,14 +115,12 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(authRoutes);
   await app.register(adminLinkRoutes);
   await app.register(async (api) => {
-    const { auth } = deps.services;
     api.addHook(
       'onRequest',
       anyCredentialAuth({
         initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
-        // An operator session is JWT-shaped but stands in for the bootstrap key.
-        jwt: async (token) => (await deps.services.adminLinks.operatorPrincipal(token)) ?? auth.principalFromJwt(token),
-        apiKey: (token) => deps.services.apiKeys.authenticate(token),
+        jwt: jwtPrincipal,
+        apiKey: (token) => apiKeys.authenticate(token),
       }),
     );
     await api.register(adminMeRoutes);
