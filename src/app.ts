@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Deps } from './deps.ts';
-import { anyCredentialAuth, requestedBotId } from './platform/auth.ts';
+import { anyCredentialAuth, endUserKey, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
 import { AppError } from './platform/errors.ts';
 import './platform/fastify.ts';
@@ -123,17 +123,21 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
         apiKey: (token) => apiKeys.authenticate(token),
       }),
     );
-    await api.register(adminMeRoutes);
-    await api.register(usersRoutes);
-    // Per-user limits need the principal, so they run after authentication (preHandler).
+    // Per-user limits need the principal, so they run after authentication (preHandler). Every
+    // route here limits each Mini App user; routes with their own limit (price) count apart.
     await api.register(rateLimit, {
-      global: false,
       hook: 'preHandler',
+      max: config.MINI_APP_RATE_LIMIT_PER_MINUTE,
+      timeWindow: 60_000,
+      keyGenerator: (request) => `user:${endUserKey(request.principal)}`,
+      allowList: (request) => endUserKey(request.principal) === null,
       nameSpace: `${config.REDIS_PREFIX}rate:`,
       ...(deps.cache.redisClient && { redis: deps.cache.redisClient }),
       errorResponseBuilder: (_request, context) =>
         new AppError('RATE_LIMITED', { message: `Rate limit exceeded: ${context.max} requests per ${context.after}`, status: 429 }),
     });
+    await api.register(adminMeRoutes);
+    await api.register(usersRoutes);
     await api.register(multipart, { limits: { fileSize: config.MEDIA_UPLOAD_MAX_BYTES, files: 1 } });
     await api.register(generationsRoutes);
     await api.register(broadcastsRoutes);

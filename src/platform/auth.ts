@@ -196,3 +196,15 @@ export function requestedBotId(request: FastifyRequest): number | undefined {
   if (!Number.isSafeInteger(value)) throw new AppError('VALIDATION_FAILED', { message: 'bot_id must be an integer', status: 400 });
   return value;
 }
+
+/**
+ * The end user behind a request, as `bot:telegram id`: a Mini App user, or someone holding a
+ * Mini App login JWT who administers no bot. Null for admins, operators and API keys.
+ */
+export function endUserKey(principal: Principal | undefined): string | null {
+  if (principal?.kind === 'mini_app') return `${principal.botId}:${principal.telegramId}`;
+  if (principal?.kind === 'admin' && principal.botIds.length === 0 && principal.loginBotId !== null) {
+    return `${principal.loginBotId}:${principal.telegramId}`;
+  }
+  return null;
+}
