@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Deps } from './deps.ts';
-import { anyCredentialAuth, apiKeyAuth, requestedBotId } from './platform/auth.ts';
+import { anyCredentialAuth, endUserKey, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, installErrorHandler } from './platform/http.ts';
 import { AppError } from './platform/errors.ts';
 import './platform/fastify.ts';
@@ -89,9 +89,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(inboundWebhooksRoutes);
   // WebSockets authenticate on their own: browsers cannot send the Authorization header.
   await app.register(liveRoutes);
-  // Everything under /api/v2 needs an API key, checked before the body is even read.
+  const { auth, adminLinks, apiKeys } = deps.services;
+  // An operator session is JWT-shaped but stands in for the bootstrap key.
+  const jwtPrincipal = async (token: string) => (await adminLinks.operatorPrincipal(token)) ?? auth.principalFromJwt(token);
+  // The moderation and operations API: an API key, or the admin panel's JWT (owner admins act on
+  // their own bots' groups). Checked before the body is even read. No Mini App users here.
   await app.register(async (api) => {
-    api.addHook('onRequest', apiKeyAuth((token) => deps.services.apiKeys.authenticate(token)));
+    api.addHook('onRequest', anyCredentialAuth({ jwt: jwtPrincipal, apiKey: (token) => apiKeys.authenticate(token) }));
     await api.register(apiKeyUsage);
     await api.register(apiKeysRoutes);
     await api.register(botsRoutes);
@@ -111,27 +115,29 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   await app.register(authRoutes);
   await app.register(adminLinkRoutes);
   await app.register(async (api) => {
-    const { auth } = deps.services;
     api.addHook(
       'onRequest',
       anyCredentialAuth({
         initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
-        // An operator session is JWT-shaped but stands in for the bootstrap key.
-        jwt: async (token) => (await deps.services.adminLinks.operatorPrincipal(token)) ?? auth.principalFromJwt(token),
-        apiKey: (token) => deps.services.apiKeys.authenticate(token),
+        jwt: jwtPrincipal,
+        apiKey: (token) => apiKeys.authenticate(token),
       }),
     );
-    await api.register(adminMeRoutes);
-    await api.register(usersRoutes);
-    // Per-user limits need the principal, so they run after authentication (preHandler).
+    // Per-user limits need the principal, so they run after authentication (preHandler). Every
+    // route here limits each Mini App user; routes with their own limit (price) count apart.
     await api.register(rateLimit, {
-      global: false,
       hook: 'preHandler',
+      max: config.MINI_APP_RATE_LIMIT_PER_MINUTE,
+      timeWindow: 60_000,
+      keyGenerator: (request) => `user:${endUserKey(request.principal)}`,
+      allowList: (request) => endUserKey(request.principal) === null,
       nameSpace: `${config.REDIS_PREFIX}rate:`,
       ...(deps.cache.redisClient && { redis: deps.cache.redisClient }),
       errorResponseBuilder: (_request, context) =>
         new AppError('RATE_LIMITED', { message: `Rate limit exceeded: ${context.max} requests per ${context.after}`, status: 429 }),
     });
+    await api.register(adminMeRoutes);
+    await api.register(usersRoutes);
     await api.register(multipart, { limits: { fileSize: config.MEDIA_UPLOAD_MAX_BYTES, files: 1 } });
     await api.register(generationsRoutes);
     await api.register(broadcastsRoutes);

@@ -110,6 +110,8 @@ const ConfigSchema = Type.Object({
   GENERATION_POLL_INITIAL_SECONDS: Type.Number({ default: 2, minimum: 0.1 }),
   GENERATION_POLL_MAX_SECONDS: Type.Number({ default: 15, minimum: 0.1 }),
   MODEL_CATALOG_TTL_SECONDS: Type.Integer({ default: 600, minimum: 1 }),
+  /** Requests per minute per Mini App user (per bot) on the people and money routes, shared through Redis. */
+  MINI_APP_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 300, minimum: 1 }),
   /** Seed 004: `POST /generations/price` at most this many times a minute per user. */
   PRICE_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 60, minimum: 1 }),
   MEDIA_UPLOAD_MAX_BYTES: Type.Integer({ default: 20_971_520, minimum: 1024 }),

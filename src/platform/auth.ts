@@ -60,6 +60,11 @@ export function isGlobal(principal: Principal): boolean {
 /** Throws 403 unless the principal's scope covers this group with the needed access. */
 export function assertGroupAccess(principal: Principal, group: { groupId: number; botId: number | null }, need: Access): void {
   if (principal.kind === 'bootstrap') return;
+  // An owner admin runs every group of their bots, read and write, like a bot-scoped write key.
+  if (principal.kind === 'admin') {
+    if (group.botId !== null && principal.botIds.includes(group.botId)) return;
+    throw forbidden(`No access to group ${group.groupId}`);
+  }
   if (principal.kind !== 'api_key') throw forbidden(`No access to group ${group.groupId}`);
   if (need === 'write' && principal.access !== 'write') throw forbidden('This API key is read-only');
   if (principal.scope === 'global') return;
@@ -120,8 +125,8 @@ export function assertOwnUser(principal: Principal, botId: number, telegramId: n
 }
 
 export interface CredentialResolvers {
-  /** `X-Telegram-Init-Data`: a Mini App user. */
-  initData: (raw: string, request: FastifyRequest) => Promise<Principal>;
+  /** `X-Telegram-Init-Data`: a Mini App user. Without it, the header is not a credential here. */
+  initData?: (raw: string, request: FastifyRequest) => Promise<Principal>;
   /** A Bearer JWT we issued. */
   jwt: (token: string) => Promise<Principal>;
   /** Any other Bearer token: an API key. */
@@ -131,18 +136,20 @@ export interface CredentialResolvers {
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /**
- * Fastify onRequest hook accepting every credential kind: Mini App initData header, our JWTs,
- * API keys. Routes then check what the principal may touch (assertBotAccess, assertOwnUser).
+ * Fastify onRequest hook accepting every credential kind it is given resolvers for: Mini App
+ * initData header, our JWTs, API keys. Routes then check what the principal may touch (assertBotAccess, assertOwnUser).
  */
 export function anyCredentialAuth(resolve: CredentialResolvers) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const initData = request.headers['x-telegram-init-data'];
-    if (typeof initData === 'string' && initData.length > 0) {
+    if (resolve.initData && typeof initData === 'string' && initData.length > 0) {
       request.principal = await resolve.initData(initData, request);
       return;
     }
     const token = bearerToken(request);
-    if (!token) throw unauthorized('Missing credentials: send X-Telegram-Init-Data or Authorization: Bearer <token>');
+    if (!token) {
+      throw unauthorized(`Missing credentials: send ${resolve.initData ? 'X-Telegram-Init-Data or ' : ''}Authorization: Bearer <token>`);
+    }
     if (JWT_SHAPE.test(token)) {
       request.principal = await resolve.jwt(token);
       return;
@@ -188,4 +195,16 @@ export function requestedBotId(request: FastifyRequest): number | undefined {
   const value = Number(raw);
   if (!Number.isSafeInteger(value)) throw new AppError('VALIDATION_FAILED', { message: 'bot_id must be an integer', status: 400 });
   return value;
+}
+
+/**
+ * The end user behind a request, as `bot:telegram id`: a Mini App user, or someone holding a
+ * Mini App login JWT who administers no bot. Null for admins, operators and API keys.
+ */
+export function endUserKey(principal: Principal | undefined): string | null {
+  if (principal?.kind === 'mini_app') return `${principal.botId}:${principal.telegramId}`;
+  if (principal?.kind === 'admin' && principal.botIds.length === 0 && principal.loginBotId !== null) {
+    return `${principal.loginBotId}:${principal.telegramId}`;
+  }
+  return null;
 }

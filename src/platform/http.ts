@@ -29,6 +29,8 @@ export const errorResponses = {
   401: Type.Ref('ErrorBody'),
   403: Type.Ref('ErrorBody'),
   404: Type.Ref('ErrorBody'),
+  // Per-key and per-user rate limits cover the authenticated scopes.
+  429: Type.Ref('ErrorBody'),
 };
 
 export function ok<T>(data: T, message: string | null = null) {

@@ -27,7 +27,7 @@ const AccessLogQuery = Type.Object({
 });
 
 /**
- * For the API-key scope (fastify-plugin, so it covers the scope's routes): a per-key rate limit,
+ * For the API-key scope (fastify-plugin, so it covers the scope's routes): a per-key (or per admin) rate limit,
  * counted in Redis when configured so every instance shares it, and the access log.
  */
 export const apiKeyUsage = fp(
@@ -44,14 +44,18 @@ export const apiKeyUsage = fp(
       skipOnError: true,
       keyGenerator: (request) => {
         const principal = request.principal;
-        return principal?.kind === 'api_key' ? `key:${principal.keyId}` : 'bootstrap';
+        if (principal?.kind === 'api_key') return `key:${principal.keyId}`;
+        // Panel sessions count per person, not in the bootstrap key's bucket.
+        if (principal?.kind === 'admin') return `admin:${principal.telegramId}`;
+        return 'bootstrap';
       },
       errorResponseBuilder: (_request, context) =>
         new AppError('RATE_LIMITED', { message: `Rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`, status: 429 }),
     });
     app.addHook('onResponse', async (request, reply) => {
       const principal = request.principal;
-      if (!principal) return;
+      // The log is of API key use; a panel session (admin JWT) is no key and would read as the bootstrap key.
+      if (!principal || principal.kind === 'admin') return;
       accessLog.record({
         key_id: principal.kind === 'api_key' ? principal.keyId : null,
         method: request.method,

@@ -1,9 +1,15 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
-import { assertGlobalAccess, isGlobal, principalOf } from '../../platform/auth.ts';
+import { assertGlobalAccess, isGlobal, principalOf, type Principal } from '../../platform/auth.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { Envelope, TelegramId, errorResponses, ok } from '../../platform/http.ts';
 import { BotView, RegisterBotBody, UpdateBotBody } from './bots.schema.ts';
+
+/** The bots a non-global caller may see: a bot key's bot, an owner admin's bots. */
+function visibleBotIds(principal: Principal): number[] {
+  if (principal.kind === 'admin') return principal.botIds;
+  return principal.kind === 'api_key' && principal.botId !== null ? [principal.botId] : [];
+}
 
 export const botsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { bots } = app.services;
@@ -22,8 +28,7 @@ export const botsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (request) => {
       const principal = principalOf(request);
       if (isGlobal(principal)) return ok(await bots.list());
-      const botIds = principal.kind === 'api_key' && principal.botId !== null ? [principal.botId] : [];
-      return ok(await bots.list(botIds));
+      return ok(await bots.list(visibleBotIds(principal)));
     },
   });
 
@@ -32,9 +37,7 @@ export const botsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (request) => {
       const principal = principalOf(request);
       const { bot_id } = request.params;
-      if (!isGlobal(principal) && !(principal.kind === 'api_key' && principal.botId === bot_id)) {
-        throw forbidden(`This API key has no access to bot ${bot_id}`);
-      }
+      if (!isGlobal(principal) && !visibleBotIds(principal).includes(bot_id)) throw forbidden(`No access to bot ${bot_id}`);
       return ok(await bots.get(bot_id));
     },
   });

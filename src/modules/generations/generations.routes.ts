@@ -87,6 +87,8 @@ export const generationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       rateLimit: {
         max: config.PRICE_RATE_LIMIT_PER_MINUTE,
         timeWindow: 60_000,
+        // Unlike the scope's per-user limit, this one binds every caller.
+        allowList: () => false,
         // Per Mini App user (per bot); other callers by credential.
         keyGenerator: (request: FastifyRequest) => {
           const p = request.principal;

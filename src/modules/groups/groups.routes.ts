@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
-import { assertGroupAccess, isGlobal, principalOf } from '../../platform/auth.ts';
+import { assertBotAccess, assertGroupAccess, isGlobal, principalOf, resolveBotId } from '../../platform/auth.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { Envelope, Paginated, errorResponses, ok } from '../../platform/http.ts';
 import { groupFor } from './groups.access.ts';
@@ -30,6 +30,8 @@ export const groupsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (body.bot_id != null && body.bot_id !== principal.botId) throw forbidden(`This API key has no access to bot ${body.bot_id}`);
         body.bot_id = principal.botId;
       }
+      // An owner admin creates groups of their own bots: the one named, or their only bot.
+      if (principal.kind === 'admin') body.bot_id = resolveBotId(principal, body.bot_id ?? undefined, 'write');
       return reply.status(201).send(ok(await groups.create(body), 'Group created'));
     },
   });
@@ -46,6 +48,10 @@ export const groupsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         filter.botIds = [principal.botId!];
       }
       if (principal.kind === 'api_key' && principal.scope === 'groups') filter.groupIds = principal.groupIds!;
+      if (principal.kind === 'admin') {
+        if (bot_id !== undefined) assertBotAccess(principal, bot_id);
+        else filter.botIds = principal.botIds;
+      }
       return ok(await groups.list(filter, page, limit));
     },
   });

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTestApp, type TestApp } from '../../../test/app.ts';
+import { loginWidgetData, miniAppInitData } from '../../../test/telegram-auth.ts';
 
 describe('groups and settings API', () => {
   let t: TestApp;
@@ -178,5 +179,84 @@ describe('groups and settings API', () => {
     assert.equal(status.is_muted, true);
     const log = (await call('GET', '/api/v2/groups/-1003001/actions?action=mute')).json().data;
     assert.equal(log.total, 1);
+  });
+});
+
+describe('moderation API with an admin panel session (owner admin JWT)', () => {
+  const BOT = { id: 7300001, token: '7300001:GROUPSADMINGROUPSADMINGROUPSADMINGR' };
+  const OTHER = { id: 7300002, token: '7300002:OTHERGROUPSOTHERGROUPSOTHERGROUPSOT' };
+  const ADMIN = 701;
+  let t: TestApp;
+  let admin: Record<string, string>;
+  const call = (method: string, url: string, payload?: unknown, headers: Record<string, string> = admin) => t.call(method, url, payload, headers);
+
+  before(async () => {
+    t = await buildTestApp();
+    await t.call('POST', '/api/v2/bots', { token: BOT.token, admin_ids: [ADMIN] });
+    await t.call('POST', '/api/v2/bots', { token: OTHER.token, admin_ids: [702] });
+    await t.call('POST', '/api/v2/groups', { group_id: -4001, name: 'Mine', bot_id: BOT.id });
+    await t.call('POST', '/api/v2/groups', { group_id: -4002, name: 'Theirs', bot_id: OTHER.id });
+    await t.call('POST', '/api/v2/groups', { group_id: -4003, name: 'No bot' });
+    const login = await t.call('POST', '/api/v1/admin/auth/login', loginWidgetData(BOT.token, { id: ADMIN, first_name: 'Admin' }), {});
+    assert.equal(login.statusCode, 200, login.body);
+    admin = { authorization: `Bearer ${login.json().access_token}` };
+  });
+  after(async () => t.close());
+
+  it('should list only the groups and bots of the admin’s bots', async () => {
+    const groups = await call('GET', '/api/v2/groups');
+    assert.equal(groups.statusCode, 200, groups.body);
+    assert.deepEqual(groups.json().data.items.map((g: { group_id: number }) => g.group_id), [-4001]);
+    assert.equal((await call('GET', `/api/v2/groups?bot_id=${OTHER.id}`)).statusCode, 403);
+    const bots = await call('GET', '/api/v2/bots');
+    assert.deepEqual(bots.json().data.map((b: { bot_id: number }) => b.bot_id), [BOT.id]);
+    assert.equal((await call('GET', `/api/v2/bots/${BOT.id}`)).statusCode, 200);
+    assert.equal((await call('GET', `/api/v2/bots/${OTHER.id}`)).statusCode, 403);
+  });
+
+  it('should read and change its own bot’s groups: settings, roles, enforcement, new groups', async () => {
+    const settings = await call('PUT', '/api/v2/groups/-4001/settings', { welcome_message: 'Hi' });
+    assert.equal(settings.statusCode, 200, settings.body);
+    assert.equal((await call('GET', '/api/v2/groups/-4001/settings')).json().data.welcome_message, 'Hi');
+    assert.equal((await call('POST', '/api/v2/groups/-4001/roles', { name: 'helper', permissions: ['warn'], priority: 10 })).statusCode, 201);
+    assert.equal((await call('POST', '/api/v2/groups/-4001/enforcement/warn', { user_id: 42 })).statusCode, 200);
+    assert.equal((await call('GET', '/api/v2/groups/-4001/users/42/status')).json().data.has_warnings, 1);
+    const created = await call('POST', '/api/v2/groups', { group_id: -4004, name: 'Created by admin' });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.equal(created.json().data.bot_id, BOT.id);
+  });
+
+  it('should answer 403 on another bot’s group and on groups without a bot', async () => {
+    for (const [method, url, payload] of [
+      ['GET', '/api/v2/groups/-4002', undefined],
+      ['GET', '/api/v2/groups/-4002/settings', undefined],
+      ['PUT', '/api/v2/groups/-4002/settings', { welcome_message: 'x' }],
+      ['POST', '/api/v2/groups/-4002/enforcement/ban', { user_id: 5 }],
+      ['GET', '/api/v2/groups/-4002/roles', undefined],
+      ['GET', '/api/v2/groups/-4003', undefined],
+      ['POST', '/api/v2/groups', { group_id: -4005, name: 'x', bot_id: OTHER.id }],
+      ['PUT', '/api/v2/groups/-4001', { bot_id: OTHER.id }],
+    ] as const) {
+      const res = await call(method, url, payload);
+      assert.equal(res.statusCode, 403, `${method} ${url}`);
+      assert.equal(res.json().success, false);
+    }
+    assert.equal((await t.call('GET', '/api/v2/groups/-4002/settings')).json().data.welcome_message, null);
+  });
+
+  it('should keep key management, bot registration and system metrics for global keys', async () => {
+    assert.equal((await call('GET', '/api/v2/keys')).statusCode, 403);
+    assert.equal((await call('POST', '/api/v2/keys', { name: 'sneaky', scope: 'global', access: 'write' })).statusCode, 403);
+    assert.equal((await call('POST', '/api/v2/bots', { token: '7300003:NEWBOTNEWBOTNEWBOTNEWBOTNEWBOTNEWBO' })).statusCode, 403);
+    assert.equal((await call('GET', '/api/metrics/system')).statusCode, 403);
+    assert.equal((await call('GET', '/api/access-log')).statusCode, 403);
+  });
+
+  it('should answer 401 for a forged JWT and for Mini App initData on the moderation API', async () => {
+    const forged = await call('GET', '/api/v2/groups', undefined, { authorization: 'Bearer aaa.bbb.ccc' });
+    assert.equal(forged.statusCode, 401);
+    const miniApp = await call('GET', '/api/v2/groups', undefined, { 'x-telegram-init-data': miniAppInitData(BOT.token, { id: ADMIN }) });
+    assert.equal(miniApp.statusCode, 401);
+    assert.equal(miniApp.json().code, 'UNAUTHORIZED');
   });
 });

@@ -162,3 +162,55 @@ describe('auth, users and ledger', () => {
     assert.equal(afterUse.json().trial_used, true);
   });
 });
+
+describe('per Mini App user rate limit', () => {
+  const LIMIT = 5;
+  let t: TestApp;
+  const inject = (method: string, url: string, headers: Record<string, string>, payload?: unknown) =>
+    t.app.inject({ method: method as 'GET', url, headers, payload: payload as object });
+  const asMiniApp = (token: string, telegramId: number) => ({ 'x-telegram-init-data': miniAppInitData(token, { id: telegramId }) });
+
+  before(async () => {
+    t = await buildTestApp({ MINI_APP_RATE_LIMIT_PER_MINUTE: String(LIMIT) });
+    await inject('POST', '/api/v2/bots', t.auth, { token: BOT_A.token, admin_ids: [ADMIN_A] });
+    await inject('POST', '/api/v2/bots', t.auth, { token: BOT_B.token, admin_ids: [ADMIN_B] });
+  });
+  after(async () => t.close());
+
+  it('should answer 429 in the error shape once a user spends their minute across routes, per bot and user', async () => {
+    const alice = asMiniApp(BOT_A.token, ALICE);
+    const spend = [
+      ['POST', '/api/v1/users/sync', { telegram_id: ALICE }],
+      ['GET', `/api/v1/users/${ALICE}/balance`, undefined],
+      ['GET', `/api/v1/referrals/${ALICE}`, undefined],
+      ['GET', '/api/v1/payments/stars/options', undefined],
+      ['GET', `/api/v1/generations/active?telegram_id=${ALICE}`, undefined],
+    ] as const;
+    assert.equal(spend.length, LIMIT);
+    for (const [method, url, payload] of spend) {
+      const res = await inject(method, url, alice, payload);
+      assert.ok(res.statusCode < 400, `${method} ${url}: ${res.statusCode} ${res.body}`);
+      assert.ok(Number(res.headers['x-ratelimit-remaining']) >= 0);
+    }
+    const limited = await inject('GET', `/api/v1/users/${ALICE}/balance`, asMiniApp(BOT_A.token, ALICE));
+    assert.equal(limited.statusCode, 429);
+    assert.deepEqual(Object.keys(limited.json()).sort(), ['code', 'error', 'message', 'success']);
+    assert.equal(limited.json().success, false);
+    assert.equal(limited.json().code, 'RATE_LIMITED');
+    assert.match(limited.json().error, /5 requests per/);
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+
+    // Another user of the bot, and the same Telegram user in another bot, have minutes of their own.
+    assert.equal((await inject('POST', '/api/v1/users/sync', asMiniApp(BOT_A.token, BOB), { telegram_id: BOB })).statusCode, 200);
+    assert.equal((await inject('POST', '/api/v1/users/sync', asMiniApp(BOT_B.token, ALICE), { telegram_id: ALICE })).statusCode, 200);
+  });
+
+  it('should not count a bot admin’s panel requests or API keys against the user limit', async () => {
+    const login = await inject('POST', '/api/v1/admin/auth/login', {}, loginWidgetData(BOT_A.token, { id: ADMIN_A, first_name: 'Admin' }));
+    const admin = { authorization: `Bearer ${login.json().access_token}` };
+    for (let i = 0; i < LIMIT + 2; i++) {
+      assert.equal((await inject('GET', `/api/users?bot_id=${BOT_A.id}`, admin)).statusCode, 200);
+      assert.equal((await inject('GET', `/api/v1/users/${ALICE}/balance?bot_id=${BOT_A.id}`, t.auth)).statusCode, 200);
+    }
+  });
+});
