@@ -7,3 +7,9 @@ export function rowsOf(result: unknown): Record<string, unknown>[] {
 export function dateOf(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
 }
+
+/** A unique-constraint violation (23505), as node-postgres and PGlite report it, directly or as drizzle's `cause`. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  return e?.code === '23505' || e?.cause?.code === '23505';
+}

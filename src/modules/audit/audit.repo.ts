@@ -37,7 +37,9 @@ export class AuditRepo {
     return tx.select().from(actionLog).where(eq(actionLog.result, 'failed')).orderBy(desc(actionLog.createdAt), desc(actionLog.id)).limit(limit);
   }
 
-  async countsByAction(where: SQL | undefined, tx: Executor = this.db) {
+  /** Entries per action in a group, or for one user in it. */
+  async countsByAction(groupId: number, userId?: number, tx: Executor = this.db) {
+    const where = userId === undefined ? eq(actionLog.groupId, groupId) : and(eq(actionLog.groupId, groupId), eq(actionLog.userId, userId));
     return tx
       .select({ action: actionLog.action, n: count() })
       .from(actionLog)

@@ -1,9 +1,7 @@
-import { and, eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/client.ts';
 import { AppError } from '../../platform/errors.ts';
 import { paginated } from '../../platform/http.ts';
 import { AuditRepo, type ActionFilters, type ActionLogRow } from './audit.repo.ts';
-import { actionLog } from './audit.tables.ts';
 
 export type ActionSource = 'api' | 'bot' | 'rule' | 'system' | 'admin';
 
@@ -66,8 +64,7 @@ export class AuditService {
   }
 
   async userStats(groupId: number, userId: number) {
-    const where = and(eq(actionLog.groupId, groupId), eq(actionLog.userId, userId));
-    const [summary, byAction] = await Promise.all([this.repo.userSummary(groupId, userId), this.repo.countsByAction(where)]);
+    const [summary, byAction] = await Promise.all([this.repo.userSummary(groupId, userId), this.repo.countsByAction(groupId, userId)]);
     return {
       group_id: groupId,
       user_id: userId,
@@ -82,7 +79,7 @@ export class AuditService {
   async groupStats(groupId: number) {
     const [summary, byAction] = await Promise.all([
       this.repo.groupSummary(groupId),
-      this.repo.countsByAction(eq(actionLog.groupId, groupId)),
+      this.repo.countsByAction(groupId),
     ]);
     return {
       total_actions: summary.total,

@@ -1,5 +1,6 @@
 import { and, count, eq, isNull, max, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
+import { dateOf, rowsOf } from '../../db/rows.ts';
 import { userActions, warnings } from './enforcement.tables.ts';
 
 export type UserActionRow = typeof userActions.$inferSelect;
@@ -71,7 +72,7 @@ export class EnforcementRepo {
       userId: Number(r.user_id),
       kind: String(r.kind),
       active: false,
-      expiresAt: r.expires_at ? new Date(r.expires_at as string) : null,
+      expiresAt: r.expires_at ? dateOf(r.expires_at) : null,
       reason: (r.reason as string | null) ?? null,
       adminId: r.admin_id === null ? null : Number(r.admin_id),
       expiryLogged: true,
@@ -89,9 +90,4 @@ export class EnforcementRepo {
     const [row] = rowsOf(result);
     return { muted: Number(row.muted), banned: Number(row.banned), restricted: Number(row.restricted), warnings: Number(row.warnings) };
   }
-}
-
-/** node-postgres returns `{rows}`, PGlite returns `{rows}` too; this keeps callers driver-agnostic. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  return ((result as { rows?: Record<string, unknown>[] }).rows ?? (result as Record<string, unknown>[])) as Record<string, unknown>[];
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GrammyError, InputMediaBuilder, type Api } from 'grammy';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
+import { isUniqueViolation } from '../../db/rows.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import type { Cache } from '../../platform/cache.ts';
 import type { BotsService } from '../bots/bots.service.ts';
@@ -110,11 +111,6 @@ const CAPTIONS: Record<GenerationLanguage, { done: (model: string, cost: number,
     done: (model, cost, trial) => `✅ Done! Model: ${model}\n${trial ? '🎁 Free trial' : `💳 ${cost} credits spent`}`,
     failed: (cost) => `❌ Generation failed.${cost > 0 ? ` ${cost} credits were returned to your balance.` : ''}`,
   },
-};
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
 };
 
 const BALANCE_KEY = 'provider:balance';

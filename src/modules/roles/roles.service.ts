@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { isUniqueViolation } from '../../db/rows.ts';
 import type { Cache } from '../../platform/cache.ts';
 import { AppError, conflict, forbidden, notFound } from '../../platform/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -238,11 +239,6 @@ function assertInheritable(all: Pick<RoleRow, 'name' | 'inheritsFrom'>[], name: 
 }
 
 const dedupe = (permissions: string[]) => [...new Set(permissions)];
-
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
-  return code === '23505';
-}
 
 function toView(row: RoleRow, effective: string[], memberCount: number): RoleView {
   return {

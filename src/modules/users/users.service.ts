@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Executor } from '../../db/client.ts';
+import { isUniqueViolation } from '../../db/rows.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { bumpStats } from '../analytics/stats.repo.ts';
 import type { BotsService } from '../bots/bots.service.ts';
@@ -51,11 +52,6 @@ export function referralCodeFrom(startParam: string | null | undefined): string 
   const code = startParam.startsWith('ref_') ? startParam.slice(4) : startParam;
   return /^[a-z0-9]{4,32}$/i.test(code) ? code.toLowerCase() : null;
 }
-
-const isUniqueViolation = (err: unknown) => {
-  const e = err as { code?: string; cause?: { code?: string } };
-  return e?.code === '23505' || e?.cause?.code === '23505';
-};
 
 /** The bot's users: registration (sync), referral codes, trials, bans. */
 export class UsersService {
