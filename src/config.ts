@@ -65,6 +65,15 @@ const ConfigSchema = Type.Object({
   BOT_FLOOD_PENALTY_SECONDS: Type.Integer({ default: 600, minimum: 30 }),
   /** How often the bot role looks for newly registered (or re-keyed) bots. */
   BOT_REFRESH_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  /**
+   * Run the bot as a process of its own against a remote tgbase at this URL (with API_V2_KEY
+   * and BOT_TOKENS; ROLES=bot). The remote tgbase must not run the bot role for the same bots.
+   */
+  TGBASE_API_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Comma-separated tokens of the bots a remote bot process runs. */
+  BOT_TOKENS: Type.Optional(Type.String({ pattern: '^\\d+:[A-Za-z0-9_-]+(,\\d+:[A-Za-z0-9_-]+)*$' })),
+  /** How long a remote bot trusts a group and its settings before asking tgbase again. */
+  BOT_REMOTE_CACHE_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
   /** Bearer token Prometheus must present at `/metrics`. Unset: the endpoint is open. */
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   /** Lowest level streamed to `/api/ws/logs` subscribers. */

@@ -3,6 +3,9 @@ import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { Cache } from './platform/cache.ts';
 import { Jobs } from './platform/jobs.ts';
+import { openSharedState, type SharedState } from './platform/shared-state.ts';
+import { DELETE_MESSAGE } from './modules/bots/bots.jobs.ts';
+import { CAPTCHA_EXPIRE } from './modules/captcha/captcha.jobs.ts';
 import { hkdfSync } from 'node:crypto';
 import { PlatformEvents } from './platform/events.ts';
 import { LiveLogStream } from './platform/live-logs.ts';
@@ -85,6 +88,8 @@ export interface Deps {
   logger: Logger;
   database: Database;
   cache: Cache;
+  /** Update dedupe and flood counters, shared by every instance through Redis when configured. */
+  shared: SharedState;
   jobs: Jobs;
   events: PlatformEvents;
   /** Log lines fanned out to live subscribers; fed by the logger built in main.ts. */
@@ -120,6 +125,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     onIdleError: (err) => logger.warn({ err: err.message }, 'idle database connection lost'),
   });
   const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
+  const shared = openSharedState({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
   const jobs = await Jobs.open(database, logger, options.jobsSchema);
   const { db } = database;
   const secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR);
@@ -135,7 +141,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const botMetrics = new BotMetricsRecorder(metricsRegistry);
 
   const audit = new AuditService(db);
-  const bots = new BotsService(db, secrets, telegram);
+  const bots = new BotsService(db, secrets, telegram, async (payload, runAt) => {
+    await jobs.send(DELETE_MESSAGE, payload, { startAfter: runAt });
+  });
   const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
@@ -233,8 +241,10 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     adminLinks,
     enforcement,
     members: new MembersService(db),
-    captcha: new CaptchaService(db, groups, enforcement, bots),
-    antiflood: new AntifloodService(groups, rules, enforcement, config.BOT_FLOOD_PENALTY_SECONDS),
+    captcha: new CaptchaService(db, groups, enforcement, bots, async (groupId, userId, runAt) => {
+      await jobs.send(CAPTCHA_EXPIRE, { group_id: groupId, user_id: userId }, { startAfter: runAt });
+    }),
+    antiflood: new AntifloodService(shared, groups, rules, enforcement, config.BOT_FLOOD_PENALTY_SECONDS),
     nightMode: new NightModeService(db, groups, enforcement),
     botMetrics,
     metrics,
@@ -262,6 +272,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     logger,
     database,
     cache,
+    shared,
     jobs,
     events,
     liveLogs,
@@ -274,6 +285,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       await jobs.close();
       await broadcasts.stop();
       await cache.close();
+      await shared.close();
       await database.close();
     },
   };

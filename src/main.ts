@@ -1,4 +1,6 @@
-import { loadConfig, rolesOf, ConfigError } from './config.ts';
+import type { Logger } from 'pino';
+import { loadConfig, rolesOf, ConfigError, type Config, type Role } from './config.ts';
+import { startRemoteBot } from './bot/remote.ts';
 import { buildDeps } from './deps.ts';
 import { buildApp } from './app.ts';
 import { BotRunner } from './bot/runner.ts';
@@ -21,11 +23,12 @@ async function main(): Promise<void> {
   const liveLogs = new LiveLogStream();
   const logger = createLogger(config.LOG_LEVEL, { live: liveLogs, liveLevel: config.LIVE_LOG_LEVEL });
   const roles = rolesOf(config);
+  if (config.TGBASE_API_URL) return runRemoteBot(config, logger, roles);
   const deps = await buildDeps(config, logger, { liveLogs });
   logger.info({ database: deps.database.kind, cache: deps.cache.hasRedis ? 'l1+redis' : 'l1', roles: [...roles] }, 'tgbase starting');
 
   await deps.jobs.register(jobDefinitions(deps), roles.has('worker'));
-  const botRunner = roles.has('bot') ? new BotRunner(deps) : undefined;
+  const botRunner = roles.has('bot') ? new BotRunner(deps, () => deps.services.bots.activeTokens()) : undefined;
   // A webhook needs a listener even when this process serves no API.
   const app = roles.has('api') || botRunner?.mode === 'webhook' ? await buildApp(deps, { botRunner }) : undefined;
   if (app) await app.listen({ host: config.HOST, port: config.PORT });
@@ -45,6 +48,20 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** ROLES=bot with TGBASE_API_URL: no database here, everything goes through the remote tgbase. */
+async function runRemoteBot(config: Config, logger: Logger, roles: Set<Role>): Promise<void> {
+  if (roles.size !== 1 || !roles.has('bot')) throw new Error('TGBASE_API_URL is for a bot process of its own: set ROLES=bot');
+  if (config.BOT_MODE !== 'polling') throw new Error('A remote bot process receives updates by long polling (BOT_MODE=polling)');
+  const remote = await startRemoteBot(config, logger);
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await remote.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 main().catch((err) => {

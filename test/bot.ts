@@ -26,7 +26,7 @@ export async function startTestBot(env: Partial<Record<keyof Config, string>> = 
   const t = await buildTestApp({ TELEGRAM_API_ROOT: emu.apiRoot, BOT_THROTTLE: 'false', ...env });
   await t.deps.services.bots.register({ token: BOT_TOKEN, title: 'Test bot' });
   await t.deps.jobs.register(jobDefinitions(t.deps), true);
-  const runner = new BotRunner(t.deps);
+  const runner = new BotRunner(t.deps, () => t.deps.services.bots.activeTokens());
   await runner.start();
   return {
     t,

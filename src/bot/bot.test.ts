@@ -226,4 +226,78 @@ describe('moderation bot through the Bot API', () => {
     assert.equal((await api('GET', `/api/v2/groups/${NEW}`)).statusCode, 200);
     assert.equal((await api('GET', `/api/v2/groups/${OLD}`)).statusCode, 404);
   });
+
+  it('should list roles with permissions and let a member whose role grants it moderate', async () => {
+    await api('PUT', `/api/v2/groups/${GROUP}/settings`, { moderation: { flood_messages: 50 } });
+    const none = say(OWNER, '/roles');
+    assert.match(textOf(await b.waitFor('sendMessage', (c) => c.params.chat_id === GROUP, { since: none.since })), /No roles in this group yet/);
+    assert.equal((await api('POST', `/api/v2/groups/${GROUP}/roles`, { name: 'helper', permissions: ['can_warn'], priority: 10 })).statusCode, 201);
+    assert.equal((await api('POST', `/api/v2/groups/${GROUP}/roles`, { name: 'moderator', permissions: ['can_mute'], priority: 50, inherits_from: 'helper' })).statusCode, 201);
+    assert.equal((await api('PUT', `/api/v2/groups/${GROUP}/users/${ALICE.id}/role`, { role: 'moderator' })).statusCode, 200);
+
+    const list = say(ALICE, '/roles');
+    const text = textOf(await b.waitFor('sendMessage', (c) => c.params.chat_id === GROUP, { since: list.since }));
+    assert.match(text, /^Roles of Test Group:/);
+    assert.match(text, /• moderator \(priority 50, 1 member\(s\)\): can_mute, can_warn/);
+    assert.match(text, /• helper \(priority 10, 0 member\(s\)\): can_warn/);
+    assert.match(text, /Your role: moderator$/);
+
+    // Alice is no chat administrator; her role lets her mute, not ban.
+    const mute = say(ALICE, '/mute @bob 5m');
+    await b.waitFor('restrictChatMember', (c) => c.params.user_id === BOB.id, { since: mute.since });
+    assert.match(textOf(await b.waitFor('sendMessage', (c) => c.params.chat_id === GROUP, { since: mute.since })), /@bob muted for 5 min/);
+    assert.equal((await status(BOB.id)).is_muted, true);
+    const ban = say(ALICE, '/ban @bob');
+    assert.match(textOf(await b.waitFor('sendMessage', (c) => c.params.chat_id === GROUP, { since: ban.since })), /not allowed/);
+    assert.equal((await status(BOB.id)).is_banned, false);
+    await b.t.deps.services.enforcement.enforce(GROUP, 'unmute', { user_id: BOB.id });
+  });
+
+  it('should show the warn limit without rules and the enabled rules with their penalties', async () => {
+    const none = say(BOB, '/rules');
+    assert.match(textOf(await b.waitFor('sendMessage', (c) => c.params.chat_id === GROUP, { since: none.since })), /No rules\. 3 warnings earn a/);
+    const rule = { name: 'Three strikes', trigger: { type: 'warn_count', threshold: 3 }, penalty: { action: 'ban', duration: 86400 }, priority: 5 };
+    assert.equal((await api('POST', `/api/v2/groups/${GROUP}/rules`, rule)).statusCode, 201);
+    const links = { name: 'No links', trigger: { type: 'keyword', pattern: 'http' }, penalty: { action: 'mute' }, priority: 1 };
+    assert.equal((await api('POST', `/api/v2/groups/${GROUP}/rules`, links)).statusCode, 201);
+    const off = { name: 'Disabled one', trigger: { type: 'flood', threshold: 9 }, penalty: { action: 'kick' }, enabled: false };
+    assert.equal((await api('POST', `/api/v2/groups/${GROUP}/rules`, off)).statusCode, 201);
+
+    const list = say(BOB, '/rules');
+    const lines = textOf(await b.waitFor('sendMessage', (c) => c.params.chat_id === GROUP, { since: list.since })).split('\n');
+    assert.equal(lines[0], 'Rules of Test Group:');
+    assert.equal(lines.length, 3, lines.join(' | '));
+    assert.ok(lines.some((l) => /^\d\. Three strikes: warn_count ≥ 3 → ban$/.test(l)), lines.join(' | '));
+    assert.ok(lines.some((l) => /^\d\. No links: "http" → mute$/.test(l)), lines.join(' | '));
+  });
+
+  it('should see a member off with the goodbye message, and say nothing without one', async () => {
+    await api('PUT', `/api/v2/groups/${GROUP}/settings`, { goodbye_message: 'Bye {first_name}, {group} will miss you' });
+    const since = b.emu.calls.length;
+    b.emu.leftMember(BOT_TOKEN, { chat: GROUP, left_chat_member: EVE });
+    const goodbye = await b.waitFor('sendMessage', (c) => c.params.chat_id === GROUP, { since });
+    assert.equal(textOf(goodbye), 'Bye Eve, Test Group will miss you');
+
+    await api('PUT', `/api/v2/groups/${GROUP}/settings`, { goodbye_message: null });
+    const quiet = b.emu.calls.length;
+    b.emu.leftMember(BOT_TOKEN, { chat: GROUP, left_chat_member: CAROL });
+    const marker = say(OWNER, '/warns');
+    const next = await b.waitFor('sendMessage', (c) => c.params.chat_id === GROUP, { since: quiet });
+    assert.ok(next.index >= marker.since, `something was said when Carol left: ${textOf(next)}`);
+  });
+
+  it('should answer Stars pre-checkout queries and credit the payment once', async () => {
+    await b.t.deps.services.users.sync(BOT_ID, { telegram_id: OWNER.id, first_name: OWNER.first_name, username: OWNER.username });
+    const since = b.emu.calls.length;
+    b.emu.preCheckoutQuery(BOT_TOKEN, { from: OWNER, total_amount: 70, invoice_payload: `stars:stars_70:${OWNER.id}` });
+    const answer = await b.waitFor('answerPreCheckoutQuery', undefined, { since });
+    assert.equal(answer.params.ok, true, String(answer.params.error_message));
+    const before = (await b.t.deps.services.users.require(BOT_ID, OWNER.id)).balance;
+    const payment = { from: OWNER, total_amount: 70, invoice_payload: `stars:stars_70:${OWNER.id}`, telegram_payment_charge_id: 'bot-charge-1' };
+    b.emu.successfulPayment(BOT_TOKEN, payment);
+    const credited = await b.waitFor('sendMessage', (c) => /credits/.test(textOf(c)), { since });
+    const credits = Number(/^\+(\d+) credits/.exec(textOf(credited))![1]);
+    assert.ok(credits > 0);
+    assert.equal((await b.t.deps.services.users.require(BOT_ID, OWNER.id)).balance, before + credits);
+  });
 });

@@ -2,7 +2,6 @@ import { Bot, Composer, type BotError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sequentialize } from '@grammyjs/runner';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
-import { LRUCache } from 'lru-cache';
 import { AppError } from '../platform/errors.ts';
 import { installRetry } from '../platform/telegram.ts';
 import { antifloodComposer } from '../modules/antiflood/antiflood.bot.ts';
@@ -12,15 +11,16 @@ import { groupsComposer } from '../modules/groups/groups.bot.ts';
 import { rolesComposer } from '../modules/roles/roles.bot.ts';
 import { rulesComposer } from '../modules/rules/rules.bot.ts';
 import { updateMetrics } from '../modules/metrics/metrics.bot.ts';
+import { paymentsComposer } from '../modules/payments/payments.bot.ts';
 import { parseCallback } from './callback-data.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { langOf, translate } from './i18n.ts';
 
-/** Updates the bot asks Telegram for; `chat_member` keeps the admin cache fresh. */
-export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'chat_member', 'my_chat_member'] as const;
+/** Updates the bot asks Telegram for; `chat_member` keeps the admin cache fresh, `pre_checkout_query` completes Stars payments. */
+export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'chat_member', 'my_chat_member', 'pre_checkout_query'] as const;
 
-/** How many recent update ids are remembered to drop Telegram's webhook redeliveries. */
-const SEEN_UPDATES = 10_000;
+/** How long an update id is remembered to drop Telegram's webhook redeliveries (it retries for hours at most). */
+const SEEN_UPDATE_SECONDS = 24 * 3600;
 
 export interface CreateBotOptions {
   /** Skip `getMe` at start (tests and benchmarks that know the bot). */
@@ -48,12 +48,10 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
 
   const botId = Number(token.split(':')[0]);
   const botLogger = deps.logger.child({ role: 'bot', bot_id: botId });
-  const seen = new LRUCache<number, true>({ max: SEEN_UPDATES });
 
   bot.use(async (ctx, next) => {
-    // Telegram redelivers a webhook update it got no 2xx for; handling it twice would act twice.
-    if (seen.has(ctx.update.update_id)) return;
-    seen.set(ctx.update.update_id, true);
+    // Telegram redelivers a webhook update it got no 2xx for, possibly to another instance; handling it twice would act twice.
+    if (!(await deps.shared.claimOnce(`update:${botId}:${ctx.update.update_id}`, SEEN_UPDATE_SECONDS))) return;
     ctx.deps = deps;
     ctx.services = deps.services;
     ctx.botId = botId;
@@ -69,6 +67,7 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   const guarded = bot.errorBoundary(answerError);
   // Inside the boundary, so that handler errors are counted before the boundary answers them.
   guarded.use(updateMetrics(deps.services.botMetrics));
+  if (deps.services.payments) guarded.use(paymentsComposer(deps.services.payments));
   guarded.use(groupsComposer, captchaComposer, antifloodComposer, enforcementComposer, rulesComposer, rolesComposer, helpComposer, unhandledComposer);
   bot.catch((err) => botLogger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'bot error outside the boundary'));
   return bot;

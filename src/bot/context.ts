@@ -1,25 +1,52 @@
 import type { Context } from 'grammy';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
-import type { Services } from '../deps.ts';
 import type { Cache } from '../platform/cache.ts';
-import type { Jobs } from '../platform/jobs.ts';
-import type { GroupView } from '../modules/groups/groups.service.ts';
+import type { SharedState } from '../platform/shared-state.ts';
+import type { AntifloodService } from '../modules/antiflood/antiflood.service.ts';
+import type { BotsService } from '../modules/bots/bots.service.ts';
+import type { CaptchaService } from '../modules/captcha/captcha.service.ts';
+import type { EnforcementService } from '../modules/enforcement/enforcement.service.ts';
+import type { GroupView, GroupsService } from '../modules/groups/groups.service.ts';
+import type { MembersService } from '../modules/members/members.service.ts';
+import type { BotMetricsRecorder } from '../modules/metrics/metrics.recorder.ts';
+import type { PaymentsService } from '../modules/payments/payments.service.ts';
+import type { RolesService } from '../modules/roles/roles.service.ts';
+import type { RulesService } from '../modules/rules/rules.service.ts';
 import type { CallbackData } from './callback-data.ts';
 import type { Lang, Params, StringKey } from './i18n.ts';
 
-/** What the bot needs from the process: the shared services, cache, job engine and config. */
+/**
+ * The part of tgbase the bot uses. In-process these are the services themselves; a bot running
+ * in its own process gets the same methods over HTTP (see remote.ts), so every composer works
+ * unchanged in both.
+ */
+export interface BotServices {
+  groups: Pick<GroupsService, 'get' | 'create' | 'update' | 'getSettings' | 'updateSettings' | 'migrateChatId'>;
+  members: Pick<MembersService, 'remember' | 'get' | 'byUsername'>;
+  roles: Pick<RolesService, 'list' | 'standing'>;
+  rules: Pick<RulesService, 'list'>;
+  enforcement: Pick<EnforcementService, 'enforce' | 'userStatus' | 'updateSettings'>;
+  antiflood: Pick<AntifloodService, 'onMessage'>;
+  captcha: Pick<CaptchaService, 'challenge' | 'solve'>;
+  bots: Pick<BotsService, 'deleteMessageLater'>;
+  botMetrics: BotMetricsRecorder;
+  /** Stars payments credit the ledger directly, so only an in-process bot takes them. */
+  payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>;
+}
+
+/** What the bot needs from the process: the services, cache, shared state and config. */
 export interface BotDeps {
   config: Config;
   logger: Logger;
   cache: Cache;
-  jobs: Jobs;
-  services: Services;
+  shared: SharedState;
+  services: BotServices;
 }
 
 /** Everything a handler needs, set on the context before any composer runs. */
 export interface BotContextFlavor {
-  services: Services;
+  services: BotServices;
   deps: BotDeps;
   /** A child logger carrying the update id and bot id. */
   log: Logger;

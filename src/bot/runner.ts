@@ -4,6 +4,9 @@ import { run, type RunnerHandle } from '@grammyjs/runner';
 import { ALLOWED_UPDATES, createBot } from './bot.ts';
 import type { BotContext, BotDeps } from './context.ts';
 
+/** The tokens of the bots to run: tgbase's active registered bots, or BOT_TOKENS for a bot process of its own. */
+export type BotTokenSource = () => Promise<string[]>;
+
 interface RunningBot {
   bot: Bot<BotContext>;
   token: string;
@@ -11,16 +14,19 @@ interface RunningBot {
 }
 
 /**
- * The bot role: one grammY bot per registered bot with a token, by long polling (default) or
- * by webhook (`BOT_MODE=webhook`: `setWebhook` with a per-bot `secret_token`; updates arrive at
- * `POST /telegram/<bot_id>`). Looks for new or re-keyed bots every BOT_REFRESH_SECONDS.
+ * The bot role: one grammY bot per token, by long polling (default) or by webhook
+ * (`BOT_MODE=webhook`: `setWebhook` with a per-bot `secret_token`; updates arrive at
+ * `POST /telegram/<bot_id>`). Looks for new, re-keyed or removed bots every BOT_REFRESH_SECONDS.
  */
 export class BotRunner {
   private readonly running = new Map<number, RunningBot>();
   private refreshTimer?: NodeJS.Timeout;
   private refreshing?: Promise<void>;
 
-  constructor(private readonly deps: BotDeps) {}
+  constructor(
+    private readonly deps: BotDeps,
+    private readonly tokens: BotTokenSource,
+  ) {}
 
   get mode(): 'polling' | 'webhook' {
     return this.deps.config.BOT_MODE;
@@ -63,19 +69,30 @@ export class BotRunner {
   }
 
   private async syncBots(): Promise<void> {
-    const { bots } = this.deps.services;
-    for (const view of await bots.list()) {
-      if (!view.has_token || view.status !== 'active') continue;
-      const token = await bots.tokenOf(view.bot_id);
-      const current = this.running.get(view.bot_id);
-      if (!token || current?.token === token) continue;
+    let tokens: string[];
+    try {
+      tokens = await this.tokens();
+    } catch (err) {
+      this.deps.logger.error({ err }, 'bot tokens unavailable; running bots keep running');
+      return;
+    }
+    const wanted = new Map(tokens.map((token) => [Number(token.split(':')[0]), token]));
+    for (const [botId, current] of this.running) {
+      if (wanted.has(botId)) continue;
+      await this.stopOne(current);
+      this.running.delete(botId);
+      this.deps.logger.info({ bot_id: botId }, 'bot stopped');
+    }
+    for (const [botId, token] of wanted) {
+      const current = this.running.get(botId);
+      if (current?.token === token) continue;
       if (current) await this.stopOne(current);
       try {
-        this.running.set(view.bot_id, await this.startOne(token));
-        this.deps.logger.info({ bot_id: view.bot_id, mode: this.mode }, 'bot started');
+        this.running.set(botId, await this.startOne(token));
+        this.deps.logger.info({ bot_id: botId, mode: this.mode }, 'bot started');
       } catch (err) {
-        this.running.delete(view.bot_id);
-        this.deps.logger.error({ err, bot_id: view.bot_id }, 'bot could not start');
+        this.running.delete(botId);
+        this.deps.logger.error({ err, bot_id: botId }, 'bot could not start');
       }
     }
   }

@@ -1,6 +1,8 @@
 import type { Static, TSchema } from 'typebox';
 import type { ActionView, ListActionsQuery, SeedLogActionBody, UserStats } from '../../../src/modules/audit/audit.schema.ts';
 import type { BotView, RegisterBotBody } from '../../../src/modules/bots/bots.schema.ts';
+import type { ChallengeView } from '../../../src/modules/captcha/captcha.schema.ts';
+import type { KnownUserView, SeenUserBody } from '../../../src/modules/members/members.schema.ts';
 import type { EnforcementBody, EnforcementResult, UserActionStateBody, UserStatus } from '../../../src/modules/enforcement/enforcement.schema.ts';
 import type { ActionType } from '../../../src/modules/enforcement/enforcement.service.ts';
 import type { CreateGroupBody, GroupStats, GroupView, SettingsView, UpdateGroupBody, UpdateSettingsBody } from '../../../src/modules/groups/groups.schema.ts';
@@ -16,6 +18,8 @@ export type ActionResult = T<typeof EnforcementResult>;
 export type LoggedAction = T<typeof ActionView>;
 export type Role = T<typeof RoleView>;
 export type Rule = T<typeof RuleView>;
+export type KnownUser = T<typeof KnownUserView>;
+export type Challenge = T<typeof ChallengeView>;
 export interface Page<I> {
   items: I[];
   total: number;
@@ -38,10 +42,11 @@ export class TgbaseApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    /** The server's own message, without the status and code prefix. */
+    readonly serverMessage: string,
     readonly details?: unknown,
   ) {
-    super(`tgbase ${status} ${code}: ${message}`);
+    super(`tgbase ${status} ${code}: ${serverMessage}`);
     this.name = 'TgbaseApiError';
   }
 }
@@ -229,6 +234,61 @@ export class TgbaseClient {
 
   async listBots(): Promise<T<typeof BotView>[]> {
     return this.call('GET', '/api/v2/bots');
+  }
+
+  async getBot(botId: number): Promise<T<typeof BotView>> {
+    return this.call('GET', `/api/v2/bots/${botId}`);
+  }
+
+  /** Deletes one of the bot's messages after `afterSeconds`, by a durable job on the server. */
+  async scheduleMessageDeletion(botId: number, chatId: number, messageId: number, afterSeconds: number): Promise<void> {
+    await this.call('POST', `/api/v2/bots/${botId}/scheduled-deletions`, { chat_id: chatId, message_id: messageId, delete_after_seconds: afterSeconds });
+  }
+
+  // What a bot running in its own process needs (global keys for members)
+
+  /** Remembers a user a bot saw, so that `/mute @username` can find them. */
+  async rememberMember(userId: number, user: T<typeof SeenUserBody>): Promise<KnownUser> {
+    return this.call('PUT', `/api/v2/members/${userId}`, user);
+  }
+
+  /** The user as last seen, or null when never seen. */
+  async getMember(userId: number): Promise<KnownUser | null> {
+    return this.orNull(this.call('GET', `/api/v2/members/${userId}`));
+  }
+
+  /** The user last seen with this @username, or null. */
+  async findMemberByUsername(username: string): Promise<KnownUser | null> {
+    return this.orNull(this.call('GET', `/api/v2/members/by-username/${encodeURIComponent(username.replace(/^@/, ''))}`));
+  }
+
+  /** Starts a new-member captcha shown in `message_id`: the newcomer is muted, and kicked after the timeout unless solved. */
+  async startCaptcha(groupId: number, input: { user_id: number; message_id: number | null; timeout_seconds: number }): Promise<Challenge> {
+    return this.call('POST', `/api/v2/groups/${groupId}/captcha`, input);
+  }
+
+  async getCaptcha(groupId: number, userId: number): Promise<Challenge | null> {
+    return this.orNull(this.call('GET', `/api/v2/groups/${groupId}/captcha/${userId}`));
+  }
+
+  /** The newcomer pressed the button; false when no challenge was pending. */
+  async solveCaptcha(groupId: number, userId: number): Promise<boolean> {
+    return (await this.call<{ solved: boolean }>('POST', `/api/v2/groups/${groupId}/captcha/${userId}/solve`)).solved;
+  }
+
+  /** Counts one member message for flood control; the penalty applied when it crossed the limit, else null. */
+  async countMessage(groupId: number, userId: number, sentAt?: Date): Promise<ActionResult | null> {
+    const body = { user_id: userId, ...(sentAt && { sent_at: sentAt.toISOString() }) };
+    return (await this.call<{ penalty: ActionResult | null }>('POST', `/api/v2/groups/${groupId}/flood`, body)).penalty;
+  }
+
+  private async orNull<R>(request: Promise<R>): Promise<R | null> {
+    try {
+      return await request;
+    } catch (err) {
+      if (err instanceof TgbaseApiError && err.status === 404) return null;
+      throw err;
+    }
   }
 
   /** Sends one request and unwraps the `{success, data}` envelope; errors become TgbaseApiError. */

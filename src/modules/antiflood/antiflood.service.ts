@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import type { SharedState } from '../../platform/shared-state.ts';
 import type { EnforcementResult, EnforcementService } from '../enforcement/enforcement.service.ts';
 import type { GroupsService } from '../groups/groups.service.ts';
 import type { RuleView, RulesService } from '../rules/rules.service.ts';
@@ -17,14 +17,12 @@ interface Limit {
  * enabled `flood` rules (highest priority first) or, without such rules, from its moderation
  * settings. The penalty goes through enforcement, so it is logged and recorded like any action.
  *
- * Counting is in-process: one bot runs in one process (long polling allows no other), and a
- * restart forgets at most a few seconds of messages.
+ * Arrival times live in the shared state (Redis when configured), so a group whose webhook
+ * updates are spread over several instances, or whose bot runs remotely, is counted once.
  */
 export class AntifloodService {
-  /** `${groupId}:${userId}` → arrival times (ms) within the longest window. */
-  private readonly recent = new LRUCache<string, number[]>({ max: 100_000 });
-
   constructor(
+    private readonly shared: SharedState,
     private readonly groups: GroupsService,
     private readonly rules: RulesService,
     private readonly enforcement: EnforcementService,
@@ -41,14 +39,12 @@ export class AntifloodService {
   async onMessage(groupId: number, userId: number, at = Date.now()): Promise<EnforcementResult | null> {
     const limits = await this.limitsFor(groupId);
     if (limits.length === 0) return null;
-    const key = `${groupId}:${userId}`;
+    const key = `flood:${groupId}:${userId}`;
     const longest = Math.max(...limits.map((l) => l.windowSeconds)) * 1000;
-    const times = (this.recent.get(key) ?? []).filter((t) => at - t < longest);
-    times.push(at);
-    this.recent.set(key, times);
+    const times = await this.shared.recordHit(key, at, longest);
     const crossed = limits.find((l) => times.filter((t) => at - t < l.windowSeconds * 1000).length >= l.messages);
     if (!crossed) return null;
-    this.recent.delete(key);
+    await this.shared.reset(key);
     const count = times.filter((t) => at - t < crossed.windowSeconds * 1000).length;
     return this.enforcement.enforce(
       groupId,

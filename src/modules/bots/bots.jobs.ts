@@ -1,4 +1,4 @@
-import { defineJob } from '../../platform/jobs.ts';
+import { defineJob, type JobRef } from '../../platform/jobs.ts';
 import type { Services } from '../../deps.ts';
 
 export interface DeleteMessagePayload {
@@ -7,11 +7,12 @@ export interface DeleteMessagePayload {
   message_id: number;
 }
 
+export const DELETE_MESSAGE: JobRef<DeleteMessagePayload> = { name: 'bots.delete-message', version: 1 };
+
 /** Deletes a bot's message later (auto-deleted welcome messages); survives restarts. */
 export const deleteMessageJob = (services: Pick<Services, 'bots'>) =>
   defineJob<DeleteMessagePayload>({
-    name: 'bots.delete-message',
-    version: 1,
+    ...DELETE_MESSAGE,
     retryLimit: 2,
     handle: async ({ bot_id, chat_id, message_id }) => {
       const api = await services.bots.apiFor(bot_id);

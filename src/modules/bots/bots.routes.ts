@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
-import { assertGlobalAccess, isGlobal, principalOf, type Principal } from '../../platform/auth.ts';
+import { assertBotAccess, assertGlobalAccess, isGlobal, principalOf, type Principal } from '../../platform/auth.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { Envelope, TelegramId, errorResponses, ok } from '../../platform/http.ts';
-import { BotView, RegisterBotBody, UpdateBotBody } from './bots.schema.ts';
+import { BotView, RegisterBotBody, ScheduledDeletionBody, UpdateBotBody } from './bots.schema.ts';
 
 /** The bots a non-global caller may see: a bot key's bot, an owner admin's bots. */
 function visibleBotIds(principal: Principal): number[] {
@@ -47,6 +47,24 @@ export const botsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     handler: async (request) => {
       assertGlobalAccess(principalOf(request), 'write');
       return ok(await bots.update(request.params.bot_id, request.body), 'Bot updated');
+    },
+  });
+
+  app.post('/api/v2/bots/:bot_id/scheduled-deletions', {
+    schema: {
+      tags,
+      description: "Delete one of the bot's messages later (auto-deleted welcomes); a durable job, kept across restarts.",
+      params: Type.Object({ bot_id: TelegramId }),
+      body: ScheduledDeletionBody,
+      response: { 202: Envelope(Type.Null()), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const { bot_id } = request.params;
+      assertBotAccess(principalOf(request), bot_id, 'write');
+      await bots.get(bot_id);
+      const { chat_id, message_id, delete_after_seconds } = request.body;
+      await bots.deleteMessageLater(bot_id, chat_id, message_id, delete_after_seconds);
+      return reply.status(202).send(ok(null, 'Deletion scheduled'));
     },
   });
 };

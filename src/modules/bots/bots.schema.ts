@@ -26,3 +26,9 @@ const BotSettings = {
 export const RegisterBotBody = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }), ...BotSettings }, { additionalProperties: false });
 
 export const UpdateBotBody = Type.Object(BotSettings, { additionalProperties: false, minProperties: 1 });
+
+export const ScheduledDeletionBody = Type.Object({
+  chat_id: TelegramId,
+  message_id: Type.Integer({ minimum: 1 }),
+  delete_after_seconds: Type.Integer({ minimum: 1, maximum: 172_800 }),
+});

@@ -36,6 +36,9 @@ const TOKEN_PATTERN = /^(\d{1,20}):[A-Za-z0-9_-]{20,}$/;
 /** Other instances may register bots; their tokens become usable for logins within this long. */
 const CREDENTIALS_TTL_MS = 30_000;
 
+/** Queues the deletion of a bot's message (a durable delayed job in production). */
+export type ScheduleMessageDeletion = (payload: { bot_id: number; chat_id: number; message_id: number }, runAt: Date) => Promise<void>;
+
 /** Bots are the tenants. Tokens are sealed at rest and only ever leave as a Bot API client. */
 export class BotsService {
   private readonly repo: BotsRepo;
@@ -46,6 +49,7 @@ export class BotsService {
     private readonly db: Db,
     private readonly secrets: SecretBox,
     private readonly telegram: TelegramOptions,
+    private readonly scheduleDeletion: ScheduleMessageDeletion,
   ) {
     this.repo = new BotsRepo(db);
   }
@@ -107,6 +111,13 @@ export class BotsService {
     return row?.tokenEncrypted ? this.secrets.open(row.tokenEncrypted) : null;
   }
 
+  /** Tokens of the active bots that have one: the bots the bot role runs. */
+  async activeTokens(): Promise<string[]> {
+    const views = (await this.list()).filter((v) => v.has_token && v.status === 'active');
+    const tokens = await Promise.all(views.map((v) => this.tokenOf(v.bot_id)));
+    return tokens.filter((t): t is string => t !== null);
+  }
+
   /**
    * Active bots with a token, for checking initData and Login Widget signatures. Kept in memory
    * briefly: every Mini App request needs them.
@@ -133,6 +144,11 @@ export class BotsService {
     const api = createTelegramApi(token, this.telegram);
     this.clients.set(botId, api);
     return api;
+  }
+
+  /** Deletes one of the bot's messages after `afterSeconds` (auto-deleted welcomes); survives restarts. */
+  async deleteMessageLater(botId: number, chatId: number, messageId: number, afterSeconds: number): Promise<void> {
+    await this.scheduleDeletion({ bot_id: botId, chat_id: chatId, message_id: messageId }, new Date(Date.now() + afterSeconds * 1000));
   }
 
   private forgetClient(botId: number): void {

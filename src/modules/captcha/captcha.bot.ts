@@ -3,10 +3,6 @@ import type { User } from 'grammy/types';
 import { encodeCallback } from '../../bot/callback-data.ts';
 import type { BotContext } from '../../bot/context.ts';
 import { sendWelcome } from '../groups/groups.bot.ts';
-import { captchaExpireJob } from './captcha.jobs.ts';
-
-/** Seconds the timeout job waits past the deadline, so it never finds the challenge a moment early. */
-const EXPIRY_GRACE_SECONDS = 1;
 
 /**
  * Newcomers: with the group's captcha on, each new member is muted and shown a button; pressing
@@ -37,12 +33,8 @@ inGroups.on('callback_query', async (ctx, next) => {
 });
 
 async function challenge(ctx: BotContext, member: User, timeoutSeconds: number): Promise<void> {
-  const groupId = ctx.group!.group_id;
-  const { captcha } = ctx.services;
-  await captcha.restrict(groupId, member.id);
   const prompt = await ctx.reply(ctx.t('captcha_prompt', { first_name: member.first_name, seconds: timeoutSeconds }), {
     reply_markup: new InlineKeyboard().text(ctx.t('captcha_button'), encodeCallback({ k: 'c', u: member.id })),
   });
-  await captcha.open(groupId, member.id, prompt.message_id, timeoutSeconds);
-  await ctx.deps.jobs.send(captchaExpireJob(ctx.services), { group_id: groupId, user_id: member.id }, { startAfter: timeoutSeconds + EXPIRY_GRACE_SECONDS });
+  await ctx.services.captcha.challenge(ctx.group!.group_id, member.id, prompt.message_id, timeoutSeconds);
 }

@@ -13,6 +13,12 @@ export interface ChallengeView {
   expires_at: string;
 }
 
+/** Seconds the timeout job waits past the deadline, so it never finds the challenge a moment early. */
+const EXPIRY_GRACE_SECONDS = 1;
+
+/** Queues the timeout check (a durable delayed job in production). */
+export type ScheduleCaptchaExpiry = (groupId: number, userId: number, runAt: Date) => Promise<void>;
+
 /**
  * New-member captcha: the newcomer is muted until they press the button; if the timeout
  * passes first they are kicked. Muting, unmuting and kicking go through enforcement, so they
@@ -26,21 +32,26 @@ export class CaptchaService {
     private readonly groups: GroupsService,
     private readonly enforcement: EnforcementService,
     private readonly bots: BotsService,
+    private readonly scheduleExpiry: ScheduleCaptchaExpiry,
   ) {
     this.repo = new CaptchaRepo(db);
   }
 
-  /** Mutes the newcomer until the challenge is solved. Call before showing the button. */
-  async restrict(groupId: number, userId: number): Promise<void> {
-    await this.enforcement.enforce(groupId, 'mute', { user_id: userId, reason: 'captcha', source: 'system' });
-  }
-
-  /** Records the challenge shown in `messageId`; returns when it runs out. */
-  async open(groupId: number, userId: number, messageId: number | null, timeoutSeconds: number): Promise<Date> {
+  /**
+   * Starts a challenge shown in `messageId`: mutes the newcomer until they solve it, records it
+   * and queues the timeout that kicks them if they do not.
+   *
+   * @example
+   * const prompt = await ctx.reply('Press the button', { reply_markup });
+   * await captcha.challenge(chatId, newcomer.id, prompt.message_id, 120);
+   */
+  async challenge(groupId: number, userId: number, messageId: number | null, timeoutSeconds: number): Promise<ChallengeView> {
     const group = await this.groups.get(groupId);
+    await this.enforcement.enforce(groupId, 'mute', { user_id: userId, reason: 'captcha', source: 'system' });
     const expiresAt = new Date(Date.now() + timeoutSeconds * 1000);
     await this.repo.open({ groupId, userId, botId: group.bot_id, messageId, expiresAt });
-    return expiresAt;
+    await this.scheduleExpiry(groupId, userId, new Date(expiresAt.getTime() + EXPIRY_GRACE_SECONDS * 1000));
+    return { group_id: groupId, user_id: userId, message_id: messageId, status: 'pending', expires_at: expiresAt.toISOString() };
   }
 
   /** The newcomer pressed the button: lifts the mute and removes the challenge message. False if it was not pending. */

@@ -25,7 +25,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       if (body.group_id !== undefined && body.group_id !== group_id) throw mismatch('group_id');
       if (body.action_type !== undefined && body.action_type !== action_type) throw mismatch('action_type');
-      const result = await enforcement.enforce(group_id, action_type, { ...body, source: 'api' });
+      const result = await enforcement.enforce(group_id, action_type, { ...body, source: body.source ?? 'api' });
       const label = result.action_type.replace(/_/g, ' ');
       return ok(result, `✅ ${label[0].toUpperCase()}${label.slice(1)} executed`);
     },

@@ -15,6 +15,8 @@ export const EnforcementBody = Type.Object({
   duration: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 31_622_400 }), Type.Null()])),
   reason: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
   enabled: Type.Optional(Type.Boolean()),
+  /** Who asked, for the log: `bot` when a bot relays a command (tgbase's own bot, or one running remotely). */
+  source: Type.Optional(Type.Enum(['api', 'bot'])),
   action_type: Type.Optional(Type.String()),
   group_id: Type.Optional(TelegramId),
   timestamp: Type.Optional(Type.String({ maxLength: 64 })),

@@ -5,7 +5,6 @@ import { actorFor, forgetChatAdmins } from '../../bot/access.ts';
 import { GROUP_FEATURES, encodeCallback, type GroupFeature } from '../../bot/callback-data.ts';
 import type { BotContext } from '../../bot/context.ts';
 import { fill, langOf } from '../../bot/i18n.ts';
-import { deleteMessageJob } from '../bots/bots.jobs.ts';
 import type { GroupView, SettingsView } from './groups.service.ts';
 
 /**
@@ -102,11 +101,7 @@ export async function sendWelcome(ctx: BotContext, member: User): Promise<void> 
   if (!settings.welcome_message) return;
   const sent = await ctx.api.sendMessage(group.group_id, fill(settings.welcome_message, { first_name: member.first_name, group: group.name }));
   if (settings.features_enabled.auto_delete_welcome) {
-    await ctx.deps.jobs.send(
-      deleteMessageJob(ctx.services),
-      { bot_id: ctx.botId, chat_id: group.group_id, message_id: sent.message_id },
-      { startAfter: ctx.deps.config.BOT_WELCOME_TTL_SECONDS },
-    );
+    await ctx.services.bots.deleteMessageLater(ctx.botId, group.group_id, sent.message_id, ctx.deps.config.BOT_WELCOME_TTL_SECONDS);
   }
 }
 

@@ -5,7 +5,7 @@ import type { PaymentsService } from './payments.service.ts';
  * The bot side of Stars payments: answers pre-checkout queries and credits successful payments.
  * Telegram may deliver the same `successful_payment` twice; confirm() credits it once.
  */
-export function paymentsComposer<C extends Context>(payments: PaymentsService): Composer<C> {
+export function paymentsComposer<C extends Context>(payments: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>): Composer<C> {
   const composer = new Composer<C>();
   composer.on('pre_checkout_query', async (ctx) => {
     await payments.answerPreCheckout(ctx.me.id, ctx.preCheckoutQuery);
