@@ -3,14 +3,22 @@
  * handled, and the resulting Bot API call received back by the emulator. Three runs in one
  * process: grammY with an empty handler (the ceiling), tgbase's bot on plain group messages
  * (registration, user table, flood counting, no call out), and tgbase's bot on `/mute` (role and
- * admin check, restrictChatMember, state + audit in one transaction, reply).
+ * admin check, restrictChatMember, state + audit in one transaction, reply). Then the same two
+ * runs with the bot as a process of its own (TGBASE_API_URL mode): every service call goes over
+ * HTTP through the typed client to tgbase listening on a local port.
  *
  * Usage: npm run bench:bot [-- plain=3000 mute=300]
  */
 import { performance } from 'node:perf_hooks';
 import { Bot } from 'grammy';
 import { run } from '@grammyjs/runner';
+import type { AddressInfo } from 'node:net';
 import { createBot } from '../src/bot/bot.ts';
+import { remoteBotServices } from '../src/bot/remote.ts';
+import { TgbaseClient } from '../packages/client/src/client.ts';
+import { Cache } from '../src/platform/cache.ts';
+import { openSharedState } from '../src/platform/shared-state.ts';
+import { BOOTSTRAP_KEY } from '../test/app.ts';
 import { buildTestApp } from '../test/app.ts';
 import { startTelegramEmulator, type Call, type TelegramEmulator } from '../test/telegram-emulator.ts';
 
@@ -60,6 +68,21 @@ const plainRate = await measure(emu, TOKEN, PLAIN, plainMessage(TOKEN));
 const muteRate = await measure(emu, TOKEN, MUTES, (i) => emu.message(TOKEN, { from: OWNER, chat: GROUP, text: `/mute ${20_000 + i} 10m bench` }));
 const restricted = emu.callsTo('restrictChatMember').filter((c) => c.params.until_date).length;
 await runner.stop();
+
+// The same bot in remote mode: tgbase on a local port, the bot reaching it through the client.
+await t.app.listen({ host: '127.0.0.1', port: 0 });
+const client = new TgbaseClient({ baseUrl: `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`, apiKey: BOOTSTRAP_KEY });
+const { config, logger } = t.deps;
+const remoteCache = new Cache({ maxEntries: 10_000, redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}remote-bot:` }, logger);
+const remoteShared = openSharedState({ redisUrl: config.REDIS_URL, prefix: `${config.REDIS_PREFIX}remote-bot:` }, logger);
+const remoteBot = createBot(TOKEN, { config, logger, cache: remoteCache, shared: remoteShared, services: remoteBotServices(client, remoteCache, 10) }, { botInfo: botInfo(8000001) });
+const remoteRunner = run(remoteBot);
+await measure(emu, TOKEN, 200, plainMessage(TOKEN));
+const remotePlainRate = await measure(emu, TOKEN, PLAIN, plainMessage(TOKEN));
+const remoteMuteRate = await measure(emu, TOKEN, MUTES, (i) => emu.message(TOKEN, { from: OWNER, chat: GROUP, text: `/mute ${40_000 + i} 10m bench` }));
+await remoteRunner.stop();
+await remoteCache.close();
+await remoteShared.close();
 await t.close();
 await emu.close();
 
@@ -67,3 +90,5 @@ console.log(`database: ${process.env.TEST_DATABASE_URL ? 'postgresql' : 'pglite'
 console.log(`grammY, empty handler:          ${grammyRate.toFixed(0)} updates/s (${PLAIN} messages)`);
 console.log(`tgbase bot, plain group message: ${plainRate.toFixed(0)} updates/s (${PLAIN} messages)`);
 console.log(`tgbase bot, /mute:               ${muteRate.toFixed(0)} updates/s (${MUTES} mutes, ${restricted} restrictChatMember calls)`);
+console.log(`remote bot, plain group message: ${remotePlainRate.toFixed(0)} updates/s (${PLAIN} messages, over HTTP to tgbase)`);
+console.log(`remote bot, /mute:               ${remoteMuteRate.toFixed(0)} updates/s (${MUTES} mutes)`);
