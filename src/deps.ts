@@ -210,6 +210,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       leaseSeconds: config.BROADCAST_CLAIM_LEASE_SECONDS,
       sliceSeconds: config.BROADCAST_SLICE_SECONDS,
       telegram,
+      ...(config.REDIS_URL && { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX } }),
     },
     logger.child({ module: 'broadcasts' }),
   );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import { GrammyError, type Api } from 'grammy';
+import { Redis } from 'ioredis';
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
@@ -48,6 +49,8 @@ export interface BroadcastsOptions {
   leaseSeconds: number;
   sliceSeconds: number;
   telegram: TelegramOptions;
+  /** With Redis, every worker process shares each bot's rate (one limiter per bot in Redis). */
+  redis?: { url: string; prefix: string };
 }
 
 /** Hands the rest of a broadcast to the next job (the job engine in production). */
@@ -65,7 +68,8 @@ const MAX_SEND_ATTEMPTS = 3;
  */
 export class BroadcastsService {
   readonly repo: BroadcastsRepo;
-  private readonly limiters = new Map<number, Bottleneck>();
+  private readonly limiters = new Map<number, Promise<Bottleneck>>();
+  private redisConnection?: Bottleneck.IORedisConnection;
   private readonly clients = new Map<number, Api>();
   /** Per bot: no send before this moment (a 429's retry_after). */
   private readonly pausedUntil = new Map<number, number>();
@@ -155,7 +159,7 @@ export class BroadcastsService {
       );
     }, CANCEL_CHECK_MS);
     const sliceEnd = Date.now() + this.options.sliceSeconds * 1000;
-    const limiter = this.limiterFor(broadcast.botId);
+    const limiter = await this.limiterFor(broadcast.botId);
     // At a limited rate a batch lasts about half a second: a crash leaves few recipients in doubt.
     const batchSize = this.options.ratePerSecond > 0 ? Math.max(1, Math.min(this.options.batchSize, Math.ceil(this.options.ratePerSecond / 2))) : this.options.batchSize;
     // Two batches overlap: the next one is claimed and queued on the limiter while the previous
@@ -227,14 +231,40 @@ export class BroadcastsService {
     }
   }
 
-  /** One limiter per bot in this process: every broadcast of the bot shares its rate. */
-  private limiterFor(botId: number): Bottleneck {
+  /**
+   * One limiter per bot: every broadcast of the bot shares its rate. With Redis the limiter is
+   * clustered (Bottleneck's ioredis datastore), so all worker processes together keep the rate.
+   */
+  private limiterFor(botId: number): Promise<Bottleneck> {
     let limiter = this.limiters.get(botId);
     if (!limiter) {
-      const rate = this.options.ratePerSecond;
-      limiter = new Bottleneck(rate > 0 ? { minTime: 1000 / rate, maxConcurrent: Math.max(1, Math.ceil(rate)) } : { maxConcurrent: this.options.concurrency });
+      limiter = this.createLimiter(botId);
+      // A failed start (Redis unreachable) is not cached: the job's retry tries again.
+      limiter.catch(() => this.limiters.delete(botId));
       this.limiters.set(botId, limiter);
     }
+    return limiter;
+  }
+
+  private async createLimiter(botId: number): Promise<Bottleneck> {
+    const rate = this.options.ratePerSecond;
+    if (rate <= 0) return new Bottleneck({ maxConcurrent: this.options.concurrency });
+    const { redis } = this.options;
+    if (!redis) return new Bottleneck({ minTime: 1000 / rate, maxConcurrent: Math.max(1, Math.ceil(rate)) });
+    this.redisConnection ??= new Bottleneck.IORedisConnection({ Redis, client: new Redis(redis.url, { maxRetriesPerRequest: 2 }) });
+    // minTime alone spaces the sends cluster-wide. No maxConcurrent: a worker killed mid-send would
+    // hold its slots in Redis forever. The state expires after an idle hour.
+    const settings = { minTime: 1000 / rate };
+    const limiter = new Bottleneck({
+      ...settings,
+      id: `${redis.prefix}broadcast:${botId}`,
+      datastore: 'ioredis',
+      connection: this.redisConnection,
+      timeout: 3_600_000,
+    });
+    limiter.on('error', (err: Error) => this.logger.warn({ err: err.message, botId }, 'broadcast rate limiter error'));
+    // The first process to create the limiter wrote its settings; a changed rate applies from here on.
+    await limiter.updateSettings(settings);
     return limiter;
   }
 
@@ -256,7 +286,10 @@ export class BroadcastsService {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.limiters.values()].map((l) => l.disconnect()));
+    const limiters = await Promise.allSettled(this.limiters.values());
+    await Promise.all(limiters.map((l) => (l.status === 'fulfilled' ? l.value.disconnect() : undefined)));
+    // Limiters on a shared connection leave it open.
+    await this.redisConnection?.disconnect();
   }
 }
 

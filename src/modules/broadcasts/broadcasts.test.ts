@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
 import { buildTestApp, type TestApp } from '../../../test/app.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../../../test/telegram-emulator.ts';
+import { buildDeps, type Deps } from '../../deps.ts';
 import { jobDefinitions } from '../../jobs.ts';
+import { createLogger } from '../../platform/logger.ts';
 
 const BOT = { id: 7200001, token: '7200001:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' };
 const BASE_USER = 8_100_000_000;
@@ -150,5 +153,57 @@ describe('broadcasts', () => {
   it('should answer 401 without credentials and 404 for an unknown broadcast', async () => {
     assert.equal((await t.app.inject({ method: 'GET', url: `/api/v1/admin/broadcasts?bot_id=${BOT.id}` })).statusCode, 401);
     assert.equal((await admin('GET', '/api/v1/admin/broadcasts/00000000-0000-4000-8000-000000000000')).statusCode, 404);
+  });
+});
+
+describe('broadcast rate shared across worker processes', { skip: !process.env.TEST_REDIS_URL && 'needs TEST_REDIS_URL' }, () => {
+  const RATE = 10;
+  const PER_BROADCAST = 15;
+  let t: TestApp;
+  let second: Deps;
+  let emu: TelegramEmulator;
+
+  before(async () => {
+    emu = await startTelegramEmulator();
+    // One token key for both processes, as in production, so each can read the bot's token.
+    t = await buildTestApp({ TELEGRAM_API_ROOT: emu.apiRoot, BROADCAST_RATE_PER_SECOND: String(RATE), TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') });
+    // A second worker process: its own deps (pool, job engine, limiter) on the same database and Redis.
+    second = await buildDeps(t.deps.config, createLogger('silent'));
+    assert.equal((await t.call('POST', '/api/v2/bots', { token: BOT.token, username: 'castbot', admin_ids: [1] })).statusCode, 201);
+    await t.deps.database.db.execute(sql`
+      insert into bot_users (bot_id, telegram_id, referral_code, language_code)
+      select ${BOT.id}::bigint, ${BASE_USER}::bigint + g, 'r' || g, case when g % 2 = 0 then 'ru' else 'uz' end
+      from generate_series(1, ${PER_BROADCAST * 2}::int) g`);
+  });
+  after(async () => {
+    await second?.close();
+    await t.close();
+    await emu.close();
+  });
+
+  it('should keep two workers sending for the same bot within one rate together', async () => {
+    const { broadcasts } = t.deps.services;
+    const ids: number[] = [];
+    for (const language of ['ru', 'uz']) {
+      const draft = await broadcasts.create(BOT.id, { text: `shared ${language}`, filter: { type: 'all', language } }, null);
+      assert.equal((await broadcasts.start(BOT.id, draft.public_id)).total, PER_BROADCAST);
+      ids.push(draft.id);
+    }
+    const since = emu.calls.length;
+    // No job workers run here: each process sends one broadcast's slice at the same time.
+    await Promise.all([t.deps.services.broadcasts.sendSlice(ids[0]), second.services.broadcasts.sendSlice(ids[1])]);
+    const sends = emu.calls.slice(since).filter((c) => c.method === 'sendMessage');
+    assert.equal(sends.length, PER_BROADCAST * 2);
+    assert.equal(new Set(sends.map((c) => c.params.text)).size, 2);
+    // Each process alone keeps RATE/s, so unshared limiters would put about 2×RATE into a second.
+    const at = sends.map((c) => c.at).sort((a, b) => a - b);
+    let busiest = 0;
+    for (let i = 0, j = 0; i < at.length; i++) {
+      while (at[i] - at[j] >= 1000) j++;
+      busiest = Math.max(busiest, i - j + 1);
+    }
+    assert.ok(busiest <= RATE + 2, `${busiest} sendMessage calls within one second (limit ${RATE})`);
+    const spanMs = at.at(-1)! - at[0];
+    assert.ok(spanMs >= ((sends.length - 1) * 1000 * 0.8) / RATE, `${sends.length} sends took only ${spanMs} ms`);
   });
 });
