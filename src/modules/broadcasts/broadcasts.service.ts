@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import { GrammyError, type Api } from 'grammy';
 import { Redis } from 'ioredis';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
@@ -69,6 +70,8 @@ const MAX_SEND_ATTEMPTS = 3;
 export class BroadcastsService {
   readonly repo: BroadcastsRepo;
   private readonly limiters = new Map<number, Promise<Bottleneck>>();
+  /** Per bot, with the rate lifted: only the number of sends in flight is bounded. */
+  private readonly pools = new Map<number, LimitFunction>();
   private redisConnection?: Bottleneck.IORedisConnection;
   private readonly clients = new Map<number, Api>();
   /** Per bot: no send before this moment (a 429's retry_after). */
@@ -159,7 +162,7 @@ export class BroadcastsService {
       );
     }, CANCEL_CHECK_MS);
     const sliceEnd = Date.now() + this.options.sliceSeconds * 1000;
-    const limiter = await this.limiterFor(broadcast.botId);
+    const pace = await this.pacerFor(broadcast.botId);
     // At a limited rate a batch lasts about half a second: a crash leaves few recipients in doubt.
     const batchSize = this.options.ratePerSecond > 0 ? Math.max(1, Math.min(this.options.batchSize, Math.ceil(this.options.ratePerSecond / 2))) : this.options.batchSize;
     // Two batches overlap: the next one is claimed and queued on the limiter while the previous
@@ -173,7 +176,7 @@ export class BroadcastsService {
           await previous;
           return await this.finishOrWait(broadcastId);
         }
-        const sending = Promise.all(batch.map((chatId) => limiter.schedule(() => this.sendOne(api, broadcast, chatId, () => cancelled)))).then((results) =>
+        const sending = Promise.all(batch.map((chatId) => pace(() => this.sendOne(api, broadcast, chatId, () => cancelled)))).then((results) =>
           this.db.transaction((tx) => this.repo.record(broadcastId, broadcast.botId, results, tx)),
         );
         // Its failure surfaces when it is awaited as `previous`; until then it counts as handled.
@@ -232,10 +235,20 @@ export class BroadcastsService {
   }
 
   /**
-   * One limiter per bot: every broadcast of the bot shares its rate. With Redis the limiter is
-   * clustered (Bottleneck's ioredis datastore), so all worker processes together keep the rate.
+   * What paces a bot's sends; every broadcast of the bot shares it. At a rate, a Bottleneck
+   * limiter, clustered through Redis when configured so that all worker processes together keep
+   * the rate. With the rate lifted, p-limit bounds the sends in flight: a local Bottleneck yields
+   * to a timer on every job and would cap the sender at about 400 messages a second.
    */
-  private limiterFor(botId: number): Promise<Bottleneck> {
+  private async pacerFor(botId: number): Promise<<T>(send: () => Promise<T>) => Promise<T>> {
+    if (this.options.ratePerSecond <= 0) {
+      let pool = this.pools.get(botId);
+      if (!pool) {
+        pool = pLimit(this.options.concurrency);
+        this.pools.set(botId, pool);
+      }
+      return pool;
+    }
     let limiter = this.limiters.get(botId);
     if (!limiter) {
       limiter = this.createLimiter(botId);
@@ -243,12 +256,12 @@ export class BroadcastsService {
       limiter.catch(() => this.limiters.delete(botId));
       this.limiters.set(botId, limiter);
     }
-    return limiter;
+    const ready = await limiter;
+    return (send) => ready.schedule(send);
   }
 
   private async createLimiter(botId: number): Promise<Bottleneck> {
     const rate = this.options.ratePerSecond;
-    if (rate <= 0) return new Bottleneck({ maxConcurrent: this.options.concurrency });
     const { redis } = this.options;
     if (!redis) return new Bottleneck({ minTime: 1000 / rate, maxConcurrent: Math.max(1, Math.ceil(rate)) });
     this.redisConnection ??= new Bottleneck.IORedisConnection({ Redis, client: new Redis(redis.url, { maxRetriesPerRequest: 2 }) });
