@@ -120,7 +120,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     onIdleError: (err) => logger.warn({ err: err.message }, 'idle database connection lost'),
   });
   const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
-  const jobs = await Jobs.open(database, logger, options.jobsSchema);
+  const jobs = await Jobs.open(database, logger, options.jobsSchema, config.JOBS_SUPERVISE_SECONDS);
   const { db } = database;
   const secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR);
   const secrets = new SecretBox(secretKey);

@@ -152,7 +152,8 @@ export class BroadcastsService {
       this.logger.warn({ broadcastId }, 'broadcast stopped: the bot has no token');
       return;
     }
-    await this.db.transaction((tx) => this.repo.writeOffAbandoned(broadcastId, this.options.leaseSeconds, tx));
+    await this.db.transaction((tx) => this.repo.releaseAbandoned(broadcastId, this.options.leaseSeconds, tx));
+    const attempts = new AttemptLog((ids) => this.repo.markAttempted(broadcastId, ids));
 
     let cancelled = false;
     const watcher = setInterval(() => {
@@ -176,7 +177,15 @@ export class BroadcastsService {
           await previous;
           return await this.finishOrWait(broadcastId);
         }
-        const sending = Promise.all(batch.map((chatId) => pace(() => this.sendOne(api, broadcast, chatId, () => cancelled)))).then((results) =>
+        const sending = Promise.all(
+          batch.map((chatId) =>
+            pace(async () => {
+              if (cancelled) return notSent(chatId);
+              await attempts.mark(chatId);
+              return this.sendOne(api, broadcast, chatId, () => cancelled);
+            }),
+          ),
+        ).then((results) =>
           this.db.transaction((tx) => this.repo.record(broadcastId, broadcast.botId, results, tx)),
         );
         // Its failure surfaces when it is awaited as `previous`; until then it counts as handled.
@@ -208,8 +217,7 @@ export class BroadcastsService {
     for (let attempt = 1; ; attempt++) {
       const wait = (this.pausedUntil.get(b.botId) ?? 0) - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      // Not sent yet: back to pending, so a resumed broadcast can still reach this user.
-      if (isCancelled()) return { telegramId: chatId, state: 'pending', messageId: null, error: null };
+      if (isCancelled()) return notSent(chatId);
       try {
         const markup = b.buttons.length > 0 ? { reply_markup: { inline_keyboard: b.buttons.map((row) => row.map(toButton)) } } : {};
         const parse = b.parseMode ? { parse_mode: b.parseMode } : {};
@@ -303,6 +311,43 @@ export class BroadcastsService {
     await Promise.all(limiters.map((l) => (l.status === 'fulfilled' ? l.value.disconnect() : undefined)));
     // Limiters on a shared connection leave it open.
     await this.redisConnection?.disconnect();
+  }
+}
+
+/** Not sent (the broadcast was cancelled): back to pending, so a resumed broadcast can still reach this user. */
+const notSent = (telegramId: number): RecipientResult => ({ telegramId, state: 'pending', messageId: null, error: null });
+
+/**
+ * Marks recipients `sending` right before their sends start, so that a crash leaves only the sends
+ * really under way in doubt. Marks that arrive while a write is in flight go together in the next
+ * one: one statement per wave of sends, not one per message.
+ */
+class AttemptLog {
+  private waiting: { telegramId: number; done: (err?: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(private readonly write: (telegramIds: number[]) => Promise<void>) {}
+
+  mark(telegramId: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ telegramId, done: (err) => (err ? reject(err) : resolve()) });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    // Sends released together (a limiter filling its slots) arrive within one turn of the loop.
+    await new Promise((r) => setImmediate(r));
+    while (this.waiting.length > 0) {
+      const wave = this.waiting.splice(0);
+      const failure = await this.write(wave.map((w) => w.telegramId)).then(
+        () => undefined,
+        (err: unknown) => err ?? new Error('marking sends failed'),
+      );
+      for (const w of wave) w.done(failure);
+    }
+    this.writing = false;
   }
 }
 

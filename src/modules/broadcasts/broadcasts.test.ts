@@ -128,26 +128,29 @@ describe('broadcasts', () => {
     assert.ok(list.json().total >= 5);
   });
 
-  it('should write off recipients a dead worker left claimed instead of sending them twice', async () => {
+  it('should write off the sends a dead worker had started and send the rest of its claim once', async () => {
     await addUsers(2000, 30, { language: 'fr' });
     const created = await admin('POST', '/api/v1/admin/broadcasts', { text: 'crash', filter: { type: 'all', language: 'fr' } });
     const { broadcasts } = t.deps.services;
     const row = await broadcasts.repo.findByPublicId(BOT.id, created.json().public_id);
-    // Start without the job: then claim 5 as a worker that dies before sending.
+    // Start without the job: then act as a worker that claims 5, starts 2 sends and dies.
     await t.deps.database.db.transaction(async (tx) => {
       await broadcasts.repo.transition(row!.id, ['draft'], { status: 'running', startedAt: new Date() }, tx);
       const total = await broadcasts.repo.materializeRecipients(row!.id, BOT.id, row!.filter, tx);
       await broadcasts.repo.transition(row!.id, ['running'], { total }, tx);
     });
     const claimed = await broadcasts.repo.claim(row!.id, 5);
+    const started = claimed.slice(0, 2);
+    await broadcasts.repo.markAttempted(row!.id, started);
     await new Promise((r) => setTimeout(r, 1100));
     const since = emu.calls.length;
     await broadcasts.sendSlice(row!.id);
     const view = await waitForStatus(created.json().public_id, 'completed');
-    assert.equal(view.sent, 25);
-    assert.equal(view.failed, 5);
+    assert.equal(view.sent, 28);
+    assert.equal(view.failed, 2);
     const sends = sendsTo(since);
-    for (const id of claimed) assert.equal(sends.has(id), false);
+    for (const id of started) assert.equal(sends.has(id), false);
+    for (const id of claimed.slice(2)) assert.equal(sends.get(id), 1);
   });
 
   it('should answer 401 without credentials and 404 for an unknown broadcast', async () => {
