@@ -117,13 +117,29 @@ export class BroadcastsRepo {
         updatedAt: new Date(),
       })
       .where(eq(broadcasts.id, broadcastId));
-    const blocked = results.filter((r) => r.state === 'blocked');
-    if (blocked.length > 0) {
-      await tx
-        .insert(botBlocks)
-        .values(blocked.map((r) => ({ botId, telegramId: r.telegramId })))
-        .onConflictDoUpdate({ target: [botBlocks.botId, botBlocks.telegramId], set: { updatedAt: new Date() } });
-    }
+    await this.upsertBlocks(
+      botId,
+      results.filter((r) => r.state === 'blocked').map((r) => r.telegramId),
+      tx,
+    );
+  }
+
+  /** Records users who blocked the bot (seen again: the moment is refreshed). */
+  async upsertBlocks(botId: number, telegramIds: number[], tx: Executor = this.db): Promise<void> {
+    if (telegramIds.length === 0) return;
+    await tx
+      .insert(botBlocks)
+      .values(telegramIds.map((telegramId) => ({ botId, telegramId })))
+      .onConflictDoUpdate({ target: [botBlocks.botId, botBlocks.telegramId], set: { updatedAt: new Date() } });
+  }
+
+  /** Forgets a block; false when there was none. */
+  async deleteBlock(botId: number, telegramId: number, tx: Executor = this.db): Promise<boolean> {
+    const rows = await tx
+      .delete(botBlocks)
+      .where(and(eq(botBlocks.botId, botId), eq(botBlocks.telegramId, telegramId)))
+      .returning({ telegramId: botBlocks.telegramId });
+    return rows.length > 0;
   }
 
   /**

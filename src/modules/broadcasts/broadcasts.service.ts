@@ -299,6 +299,21 @@ export class BroadcastsService {
     return api;
   }
 
+  /** The user blocked the bot (their private chat says `kicked`): later broadcasts skip them. */
+  async recordBlock(botId: number, telegramId: number): Promise<void> {
+    await this.repo.upsertBlocks(botId, [telegramId]);
+  }
+
+  /**
+   * The user can be reached again (they wrote to the bot, or unblocked it): later broadcasts
+   * include them. False when they were not recorded as blocked.
+   */
+  async clearBlock(botId: number, telegramId: number): Promise<boolean> {
+    const cleared = await this.repo.deleteBlock(botId, telegramId);
+    if (cleared) this.logger.info({ botId, telegramId }, 'user unblocked the bot: included in broadcasts again');
+    return cleared;
+  }
+
   /** Resumes broadcasts left running (after a restart), without double sends: claimed rows stay claimed. */
   async resumeRunning(): Promise<number> {
     const running = await this.repo.running();

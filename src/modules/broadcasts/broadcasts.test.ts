@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { buildTestApp, type TestApp } from '../../../test/app.ts';
+import { BOT_ID, BOT_TOKEN, startTestBot, type TestBot } from '../../../test/bot.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../../../test/telegram-emulator.ts';
 import { buildDeps, type Deps } from '../../deps.ts';
 import { jobDefinitions } from '../../jobs.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { botBlocks } from './broadcasts.tables.ts';
 
 const BOT = { id: 7200001, token: '7200001:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' };
 const BASE_USER = 8_100_000_000;
@@ -208,5 +210,69 @@ describe('broadcast rate shared across worker processes', { skip: !process.env.T
     assert.ok(busiest <= RATE + 2, `${busiest} sendMessage calls within one second (limit ${RATE})`);
     const spanMs = at.at(-1)! - at[0];
     assert.ok(spanMs >= ((sends.length - 1) * 1000 * 0.8) / RATE, `${sends.length} sends took only ${spanMs} ms`);
+  });
+});
+
+describe('users who blocked the bot, through bot updates', () => {
+  let b: TestBot;
+  const [WRITES_AGAIN, UNBLOCKS, BLOCKS] = [8_200_000_001, 8_200_000_002, 8_200_000_003];
+  const blockedIds = async () =>
+    (await b.t.deps.database.db.select().from(botBlocks).where(eq(botBlocks.botId, BOT_ID))).map((r) => r.telegramId).sort();
+  const membership = (chat: number, from: string, to: string) => ({
+    my_chat_member: {
+      chat: { id: chat, type: 'private', first_name: `User${chat}` },
+      from: { id: chat, is_bot: false, first_name: `User${chat}` },
+      date: Math.floor(Date.now() / 1000),
+      old_chat_member: { user: { id: BOT_ID, is_bot: true, first_name: 'Test Bot' }, status: from },
+      new_chat_member: { user: { id: BOT_ID, is_bot: true, first_name: 'Test Bot' }, status: to },
+    },
+  });
+  async function until(check: () => Promise<boolean>, what: string) {
+    const deadline = Date.now() + 5000;
+    while (!(await check())) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  async function broadcastTo(text: string) {
+    const { broadcasts } = b.t.deps.services;
+    const draft = await broadcasts.create(BOT_ID, { text }, null);
+    const since = b.emu.calls.length;
+    const started = await broadcasts.start(BOT_ID, draft.public_id);
+    await until(async () => (await broadcasts.get(BOT_ID, draft.public_id)).status === 'completed', `${text} completed`);
+    const tried = b.emu.calls.slice(since).filter((c) => c.method === 'sendMessage' && c.params.text === text);
+    return { ...(await broadcasts.get(BOT_ID, draft.public_id)), tried: tried.map((c) => Number(c.params.chat_id)).sort() };
+  }
+
+  before(async () => {
+    b = await startTestBot({ BROADCAST_RATE_PER_SECOND: '0' });
+    await b.t.deps.database.db.execute(sql`
+      insert into bot_users (bot_id, telegram_id, referral_code)
+      values (${BOT_ID}, ${WRITES_AGAIN}, 'w1'), (${BOT_ID}, ${UNBLOCKS}, 'w2'), (${BOT_ID}, ${BLOCKS}, 'w3')`);
+  });
+  after(async () => b.close());
+
+  it('should include users again once they write to the bot or unblock it, and skip users who block it', async () => {
+    b.emu.blockUser(WRITES_AGAIN);
+    b.emu.blockUser(UNBLOCKS);
+    const first = await broadcastTo('before');
+    assert.deepEqual([first.sent, first.blocked], [1, 2]);
+    assert.deepEqual(await blockedIds(), [WRITES_AGAIN, UNBLOCKS]);
+
+    b.emu.unblockUser(WRITES_AGAIN);
+    const since = b.emu.calls.length;
+    b.emu.message(BOT_TOKEN, { from: WRITES_AGAIN, chat: WRITES_AGAIN, text: '/start' });
+    // The update goes on: /start is still answered.
+    await b.waitFor('sendMessage', (c) => Number(c.params.chat_id) === WRITES_AGAIN, { since });
+    assert.deepEqual(await blockedIds(), [UNBLOCKS]);
+
+    b.emu.unblockUser(UNBLOCKS);
+    b.emu.pushUpdate(BOT_TOKEN, membership(UNBLOCKS, 'kicked', 'member'));
+    b.emu.pushUpdate(BOT_TOKEN, membership(BLOCKS, 'member', 'kicked'));
+    await until(async () => (await blockedIds()).join() === String(BLOCKS), 'the blocks followed the membership updates');
+
+    const after = await broadcastTo('after');
+    assert.deepEqual([after.total, after.sent], [2, 2]);
+    assert.deepEqual(after.tried, [WRITES_AGAIN, UNBLOCKS]);
   });
 });
