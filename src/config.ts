@@ -20,6 +20,8 @@ const ConfigSchema = Type.Object({
   /** Prefix for every Redis key and channel, so several deployments can share one Redis. */
   REDIS_PREFIX: Type.String({ default: 'tgbase:' }),
   DATA_DIR: Type.String({ default: './data' }),
+  /** How often the job engine retries jobs whose worker died (heartbeat stale) or that ran out of time. */
+  JOBS_SUPERVISE_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
   /** Comma-separated allowed origins, or `*`. */
   CORS_ORIGINS: Type.String({ default: '*' }),
   /** Bootstrap API key with full access (seed 001's API_V2_KEY). */

@@ -126,7 +126,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   });
   const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
   const shared = openSharedState({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);
-  const jobs = await Jobs.open(database, logger, options.jobsSchema);
+  const jobs = await Jobs.open(database, logger, options.jobsSchema, config.JOBS_SUPERVISE_SECONDS);
   const { db } = database;
   const secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR);
   const secrets = new SecretBox(secretKey);
@@ -218,6 +218,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       leaseSeconds: config.BROADCAST_CLAIM_LEASE_SECONDS,
       sliceSeconds: config.BROADCAST_SLICE_SECONDS,
       telegram,
+      ...(config.REDIS_URL && { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX } }),
     },
     logger.child({ module: 'broadcasts' }),
   );

@@ -5,6 +5,7 @@ import { apiThrottler } from '@grammyjs/transformer-throttler';
 import { AppError } from '../platform/errors.ts';
 import { installRetry } from '../platform/telegram.ts';
 import { antifloodComposer } from '../modules/antiflood/antiflood.bot.ts';
+import { broadcastsComposer } from '../modules/broadcasts/broadcasts.bot.ts';
 import { captchaComposer } from '../modules/captcha/captcha.bot.ts';
 import { enforcementComposer } from '../modules/enforcement/enforcement.bot.ts';
 import { groupsComposer } from '../modules/groups/groups.bot.ts';
@@ -67,6 +68,8 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   const guarded = bot.errorBoundary(answerError);
   // Inside the boundary, so that handler errors are counted before the boundary answers them.
   guarded.use(updateMetrics(deps.services.botMetrics));
+  // Payments and broadcast reachability write to the database directly: only an in-process bot has them.
+  if (deps.services.broadcasts) guarded.use(broadcastsComposer(deps.services.broadcasts));
   if (deps.services.payments) guarded.use(paymentsComposer(deps.services.payments));
   guarded.use(groupsComposer, captchaComposer, antifloodComposer, enforcementComposer, rulesComposer, rolesComposer, helpComposer, unhandledComposer);
   bot.catch((err) => botLogger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'bot error outside the boundary'));

@@ -5,6 +5,7 @@ import type { Cache } from '../platform/cache.ts';
 import type { SharedState } from '../platform/shared-state.ts';
 import type { AntifloodService } from '../modules/antiflood/antiflood.service.ts';
 import type { BotsService } from '../modules/bots/bots.service.ts';
+import type { BroadcastsService } from '../modules/broadcasts/broadcasts.service.ts';
 import type { CaptchaService } from '../modules/captcha/captcha.service.ts';
 import type { EnforcementService } from '../modules/enforcement/enforcement.service.ts';
 import type { GroupView, GroupsService } from '../modules/groups/groups.service.ts';
@@ -33,6 +34,8 @@ export interface BotServices {
   botMetrics: BotMetricsRecorder;
   /** Stars payments credit the ledger directly, so only an in-process bot takes them. */
   payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>;
+  /** Who blocked the bot (broadcast reachability); in-process only, like payments. */
+  broadcasts?: Pick<BroadcastsService, 'clearBlock' | 'recordBlock'>;
 }
 
 /** What the bot needs from the process: the services, cache, shared state and config. */

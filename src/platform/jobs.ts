@@ -61,10 +61,15 @@ export class Jobs {
     private readonly logger: Logger,
   ) {}
 
-  static async open(database: Database, logger: Logger, schema = 'pgboss'): Promise<Jobs> {
+  /**
+   * `superviseSeconds`: how often stale heartbeats and expired jobs are looked for; pg-boss's
+   * default (a minute for each of its two passes) left a killed worker's job waiting up to two.
+   */
+  static async open(database: Database, logger: Logger, schema = 'pgboss', superviseSeconds = 10): Promise<Jobs> {
+    const supervision = { superviseIntervalSeconds: superviseSeconds, monitorIntervalSeconds: superviseSeconds };
     const boss = database.pglite
-      ? new PgBoss({ db: fromPglite(database.pglite), schema } as never)
-      : new PgBoss({ connectionString: database.url, schema, max: 4 });
+      ? new PgBoss({ db: fromPglite(database.pglite), schema, ...supervision } as never)
+      : new PgBoss({ connectionString: database.url, schema, max: 4, ...supervision });
     boss.on('error', (err: Error) => logger.error({ err }, 'job engine error'));
     await boss.start();
     return new Jobs(boss, logger);

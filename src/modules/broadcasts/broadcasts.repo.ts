@@ -7,7 +7,7 @@ export type BroadcastRow = typeof broadcasts.$inferSelect;
 
 export interface RecipientResult {
   telegramId: number;
-  state: Exclude<RecipientState, 'sending'>;
+  state: Exclude<RecipientState, 'claimed' | 'sending'>;
   messageId: number | null;
   error: string | null;
 }
@@ -75,7 +75,7 @@ export class BroadcastsRepo {
   /** Claims up to `limit` pending recipients for this worker; concurrent workers get disjoint rows. */
   async claim(broadcastId: number, limit: number, tx: Executor = this.db): Promise<number[]> {
     const result = await tx.execute(sql`
-      update broadcast_recipients r set state = 'sending', claimed_at = now()
+      update broadcast_recipients r set state = 'claimed', claimed_at = now()
       where r.broadcast_id = ${broadcastId} and r.telegram_id in (
         select telegram_id from broadcast_recipients
         where broadcast_id = ${broadcastId} and state = 'pending'
@@ -84,6 +84,14 @@ export class BroadcastsRepo {
         for update skip locked)
       returning r.telegram_id`);
     return rowsOf(result).map((r) => Number(r.telegram_id));
+  }
+
+  /** Claimed recipients whose sends are about to start: from here on a crash leaves them in doubt. */
+  async markAttempted(broadcastId: number, telegramIds: number[], tx: Executor = this.db): Promise<void> {
+    await tx
+      .update(broadcastRecipients)
+      .set({ state: 'sending' })
+      .where(and(eq(broadcastRecipients.broadcastId, broadcastId), inArray(broadcastRecipients.telegramId, telegramIds), eq(broadcastRecipients.state, 'claimed')));
   }
 
   /** Records a batch's results and bumps the counters in one transaction. */
@@ -98,7 +106,7 @@ export class BroadcastsRepo {
       set state = v.state, message_id = v.message_id, error = v.error, sent_at = case when v.state = 'sent' then now() else null end,
           claimed_at = case when v.state = 'pending' then null else r.claimed_at end
       from (values ${values}) as v(telegram_id, state, message_id, error)
-      where r.broadcast_id = ${broadcastId} and r.telegram_id = v.telegram_id and r.state = 'sending'`);
+      where r.broadcast_id = ${broadcastId} and r.telegram_id = v.telegram_id and r.state in ('claimed', 'sending')`);
     const tally = (state: string) => results.filter((r) => r.state === state).length;
     await tx
       .update(broadcasts)
@@ -109,34 +117,53 @@ export class BroadcastsRepo {
         updatedAt: new Date(),
       })
       .where(eq(broadcasts.id, broadcastId));
-    const blocked = results.filter((r) => r.state === 'blocked');
-    if (blocked.length > 0) {
-      await tx
-        .insert(botBlocks)
-        .values(blocked.map((r) => ({ botId, telegramId: r.telegramId })))
-        .onConflictDoUpdate({ target: [botBlocks.botId, botBlocks.telegramId], set: { updatedAt: new Date() } });
-    }
+    await this.upsertBlocks(
+      botId,
+      results.filter((r) => r.state === 'blocked').map((r) => r.telegramId),
+      tx,
+    );
+  }
+
+  /** Records users who blocked the bot (seen again: the moment is refreshed). */
+  async upsertBlocks(botId: number, telegramIds: number[], tx: Executor = this.db): Promise<void> {
+    if (telegramIds.length === 0) return;
+    await tx
+      .insert(botBlocks)
+      .values(telegramIds.map((telegramId) => ({ botId, telegramId })))
+      .onConflictDoUpdate({ target: [botBlocks.botId, botBlocks.telegramId], set: { updatedAt: new Date() } });
+  }
+
+  /** Forgets a block; false when there was none. */
+  async deleteBlock(botId: number, telegramId: number, tx: Executor = this.db): Promise<boolean> {
+    const rows = await tx
+      .delete(botBlocks)
+      .where(and(eq(botBlocks.botId, botId), eq(botBlocks.telegramId, telegramId)))
+      .returning({ telegramId: botBlocks.telegramId });
+    return rows.length > 0;
   }
 
   /**
-   * Recipients claimed by a worker that died: whether Telegram got their message is unknown, so
-   * they are written off as failed rather than risk a second message.
+   * Recipients a dead worker left behind (claimed longer than the lease ago): those it never tried
+   * go back to pending; those whose send had started may have got the message, so they are
+   * written off as failed rather than risk a second one.
    */
-  async writeOffAbandoned(broadcastId: number, leaseSeconds: number, tx: Executor): Promise<number> {
-    const result = await tx.execute(sql`
-      update broadcast_recipients set state = 'failed', error = 'interrupted: delivery unknown'
-      where broadcast_id = ${broadcastId} and state = 'sending' and claimed_at < now() - make_interval(secs => ${leaseSeconds})
-      returning telegram_id`);
-    const n = rowsOf(result).length;
-    if (n > 0) await tx.update(broadcasts).set({ failed: sql`${broadcasts.failed} + ${n}` }).where(eq(broadcasts.id, broadcastId));
-    return n;
+  async releaseAbandoned(broadcastId: number, leaseSeconds: number, tx: Executor): Promise<{ released: number; writtenOff: number }> {
+    const stale = sql`broadcast_id = ${broadcastId} and claimed_at < now() - make_interval(secs => ${leaseSeconds})`;
+    const released = rowsOf(
+      await tx.execute(sql`update broadcast_recipients set state = 'pending', claimed_at = null where ${stale} and state = 'claimed' returning telegram_id`),
+    ).length;
+    const writtenOff = rowsOf(
+      await tx.execute(sql`update broadcast_recipients set state = 'failed', error = 'interrupted: delivery unknown' where ${stale} and state = 'sending' returning telegram_id`),
+    ).length;
+    if (writtenOff > 0) await tx.update(broadcasts).set({ failed: sql`${broadcasts.failed} + ${writtenOff}` }).where(eq(broadcasts.id, broadcastId));
+    return { released, writtenOff };
   }
 
   async inFlight(broadcastId: number, tx: Executor = this.db): Promise<{ pending: number; sending: number }> {
     const [row] = await tx
       .select({
         pending: sql<number>`count(*) filter (where ${broadcastRecipients.state} = 'pending')::int`,
-        sending: sql<number>`count(*) filter (where ${broadcastRecipients.state} = 'sending')::int`,
+        sending: sql<number>`count(*) filter (where ${broadcastRecipients.state} in ('claimed', 'sending'))::int`,
       })
       .from(broadcastRecipients)
       .where(eq(broadcastRecipients.broadcastId, broadcastId));

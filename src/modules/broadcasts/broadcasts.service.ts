@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import { GrammyError, type Api } from 'grammy';
+import { Redis } from 'ioredis';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
@@ -48,6 +50,8 @@ export interface BroadcastsOptions {
   leaseSeconds: number;
   sliceSeconds: number;
   telegram: TelegramOptions;
+  /** With Redis, every worker process shares each bot's rate (one limiter per bot in Redis). */
+  redis?: { url: string; prefix: string };
 }
 
 /** Hands the rest of a broadcast to the next job (the job engine in production). */
@@ -65,7 +69,10 @@ const MAX_SEND_ATTEMPTS = 3;
  */
 export class BroadcastsService {
   readonly repo: BroadcastsRepo;
-  private readonly limiters = new Map<number, Bottleneck>();
+  private readonly limiters = new Map<number, Promise<Bottleneck>>();
+  /** Per bot, with the rate lifted: only the number of sends in flight is bounded. */
+  private readonly pools = new Map<number, LimitFunction>();
+  private redisConnection?: Bottleneck.IORedisConnection;
   private readonly clients = new Map<number, Api>();
   /** Per bot: no send before this moment (a 429's retry_after). */
   private readonly pausedUntil = new Map<number, number>();
@@ -145,7 +152,8 @@ export class BroadcastsService {
       this.logger.warn({ broadcastId }, 'broadcast stopped: the bot has no token');
       return;
     }
-    await this.db.transaction((tx) => this.repo.writeOffAbandoned(broadcastId, this.options.leaseSeconds, tx));
+    await this.db.transaction((tx) => this.repo.releaseAbandoned(broadcastId, this.options.leaseSeconds, tx));
+    const attempts = new AttemptLog((ids) => this.repo.markAttempted(broadcastId, ids));
 
     let cancelled = false;
     const watcher = setInterval(() => {
@@ -155,7 +163,7 @@ export class BroadcastsService {
       );
     }, CANCEL_CHECK_MS);
     const sliceEnd = Date.now() + this.options.sliceSeconds * 1000;
-    const limiter = this.limiterFor(broadcast.botId);
+    const pace = await this.pacerFor(broadcast.botId);
     // At a limited rate a batch lasts about half a second: a crash leaves few recipients in doubt.
     const batchSize = this.options.ratePerSecond > 0 ? Math.max(1, Math.min(this.options.batchSize, Math.ceil(this.options.ratePerSecond / 2))) : this.options.batchSize;
     // Two batches overlap: the next one is claimed and queued on the limiter while the previous
@@ -169,7 +177,15 @@ export class BroadcastsService {
           await previous;
           return await this.finishOrWait(broadcastId);
         }
-        const sending = Promise.all(batch.map((chatId) => limiter.schedule(() => this.sendOne(api, broadcast, chatId, () => cancelled)))).then((results) =>
+        const sending = Promise.all(
+          batch.map((chatId) =>
+            pace(async () => {
+              if (cancelled) return notSent(chatId);
+              await attempts.mark(chatId);
+              return this.sendOne(api, broadcast, chatId, () => cancelled);
+            }),
+          ),
+        ).then((results) =>
           this.db.transaction((tx) => this.repo.record(broadcastId, broadcast.botId, results, tx)),
         );
         // Its failure surfaces when it is awaited as `previous`; until then it counts as handled.
@@ -201,8 +217,7 @@ export class BroadcastsService {
     for (let attempt = 1; ; attempt++) {
       const wait = (this.pausedUntil.get(b.botId) ?? 0) - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      // Not sent yet: back to pending, so a resumed broadcast can still reach this user.
-      if (isCancelled()) return { telegramId: chatId, state: 'pending', messageId: null, error: null };
+      if (isCancelled()) return notSent(chatId);
       try {
         const markup = b.buttons.length > 0 ? { reply_markup: { inline_keyboard: b.buttons.map((row) => row.map(toButton)) } } : {};
         const parse = b.parseMode ? { parse_mode: b.parseMode } : {};
@@ -227,14 +242,50 @@ export class BroadcastsService {
     }
   }
 
-  /** One limiter per bot in this process: every broadcast of the bot shares its rate. */
-  private limiterFor(botId: number): Bottleneck {
+  /**
+   * What paces a bot's sends; every broadcast of the bot shares it. At a rate, a Bottleneck
+   * limiter, clustered through Redis when configured so that all worker processes together keep
+   * the rate. With the rate lifted, p-limit bounds the sends in flight: a local Bottleneck yields
+   * to a timer on every job and would cap the sender at about 400 messages a second.
+   */
+  private async pacerFor(botId: number): Promise<<T>(send: () => Promise<T>) => Promise<T>> {
+    if (this.options.ratePerSecond <= 0) {
+      let pool = this.pools.get(botId);
+      if (!pool) {
+        pool = pLimit(this.options.concurrency);
+        this.pools.set(botId, pool);
+      }
+      return pool;
+    }
     let limiter = this.limiters.get(botId);
     if (!limiter) {
-      const rate = this.options.ratePerSecond;
-      limiter = new Bottleneck(rate > 0 ? { minTime: 1000 / rate, maxConcurrent: Math.max(1, Math.ceil(rate)) } : { maxConcurrent: this.options.concurrency });
+      limiter = this.createLimiter(botId);
+      // A failed start (Redis unreachable) is not cached: the job's retry tries again.
+      limiter.catch(() => this.limiters.delete(botId));
       this.limiters.set(botId, limiter);
     }
+    const ready = await limiter;
+    return (send) => ready.schedule(send);
+  }
+
+  private async createLimiter(botId: number): Promise<Bottleneck> {
+    const rate = this.options.ratePerSecond;
+    const { redis } = this.options;
+    if (!redis) return new Bottleneck({ minTime: 1000 / rate, maxConcurrent: Math.max(1, Math.ceil(rate)) });
+    this.redisConnection ??= new Bottleneck.IORedisConnection({ Redis, client: new Redis(redis.url, { maxRetriesPerRequest: 2 }) });
+    // minTime alone spaces the sends cluster-wide. No maxConcurrent: a worker killed mid-send would
+    // hold its slots in Redis forever. The state expires after an idle hour.
+    const settings = { minTime: 1000 / rate };
+    const limiter = new Bottleneck({
+      ...settings,
+      id: `${redis.prefix}broadcast:${botId}`,
+      datastore: 'ioredis',
+      connection: this.redisConnection,
+      timeout: 3_600_000,
+    });
+    limiter.on('error', (err: Error) => this.logger.warn({ err: err.message, botId }, 'broadcast rate limiter error'));
+    // The first process to create the limiter wrote its settings; a changed rate applies from here on.
+    await limiter.updateSettings(settings);
     return limiter;
   }
 
@@ -248,6 +299,21 @@ export class BroadcastsService {
     return api;
   }
 
+  /** The user blocked the bot (their private chat says `kicked`): later broadcasts skip them. */
+  async recordBlock(botId: number, telegramId: number): Promise<void> {
+    await this.repo.upsertBlocks(botId, [telegramId]);
+  }
+
+  /**
+   * The user can be reached again (they wrote to the bot, or unblocked it): later broadcasts
+   * include them. False when they were not recorded as blocked.
+   */
+  async clearBlock(botId: number, telegramId: number): Promise<boolean> {
+    const cleared = await this.repo.deleteBlock(botId, telegramId);
+    if (cleared) this.logger.info({ botId, telegramId }, 'user unblocked the bot: included in broadcasts again');
+    return cleared;
+  }
+
   /** Resumes broadcasts left running (after a restart), without double sends: claimed rows stay claimed. */
   async resumeRunning(): Promise<number> {
     const running = await this.repo.running();
@@ -256,7 +322,47 @@ export class BroadcastsService {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.limiters.values()].map((l) => l.disconnect()));
+    const limiters = await Promise.allSettled(this.limiters.values());
+    await Promise.all(limiters.map((l) => (l.status === 'fulfilled' ? l.value.disconnect() : undefined)));
+    // Limiters on a shared connection leave it open.
+    await this.redisConnection?.disconnect();
+  }
+}
+
+/** Not sent (the broadcast was cancelled): back to pending, so a resumed broadcast can still reach this user. */
+const notSent = (telegramId: number): RecipientResult => ({ telegramId, state: 'pending', messageId: null, error: null });
+
+/**
+ * Marks recipients `sending` right before their sends start, so that a crash leaves only the sends
+ * really under way in doubt. Marks that arrive while a write is in flight go together in the next
+ * one: one statement per wave of sends, not one per message.
+ */
+class AttemptLog {
+  private waiting: { telegramId: number; done: (err?: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(private readonly write: (telegramIds: number[]) => Promise<void>) {}
+
+  mark(telegramId: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ telegramId, done: (err) => (err ? reject(err) : resolve()) });
+      if (!this.writing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.writing = true;
+    // Sends released together (a limiter filling its slots) arrive within one turn of the loop.
+    await new Promise((r) => setImmediate(r));
+    while (this.waiting.length > 0) {
+      const wave = this.waiting.splice(0);
+      const failure = await this.write(wave.map((w) => w.telegramId)).then(
+        () => undefined,
+        (err: unknown) => err ?? new Error('marking sends failed'),
+      );
+      for (const w of wave) w.done(failure);
+    }
+    this.writing = false;
   }
 }
 

@@ -2,7 +2,8 @@ import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, uu
 import { createdAt, telegramId, timestampTz, updatedAt } from '../../db/columns.ts';
 
 export type BroadcastStatus = 'draft' | 'running' | 'completed' | 'cancelled';
-export type RecipientState = 'pending' | 'sending' | 'sent' | 'failed' | 'blocked';
+/** `claimed`: taken by a worker, not yet tried; `sending`: its send has started, delivery unknown until recorded. */
+export type RecipientState = 'pending' | 'claimed' | 'sending' | 'sent' | 'failed' | 'blocked';
 
 export interface BroadcastButton {
   text: string;
@@ -45,9 +46,10 @@ export const broadcasts = pgTable(
 );
 
 /**
- * Seed 004's broadcast_recipients: one row per recipient. A worker claims a batch (`sending`)
- * before sending and records each result right after, so nobody is sent to twice, even when a
- * worker dies: rows it left in `sending` are written off, never re-sent.
+ * Seed 004's broadcast_recipients: one row per recipient. A worker claims a batch (`claimed`),
+ * marks each row `sending` just before its send starts and records each result right after, so
+ * nobody is sent to twice, even when a worker dies: rows it left `sending` are written off, never
+ * re-sent; rows it left `claimed` were never tried and go back to `pending`.
  */
 export const broadcastRecipients = pgTable(
   'broadcast_recipients',

@@ -130,6 +130,7 @@ export const GenerationView = Type.Object({
   message_id: Type.Union([Type.Integer(), Type.Null()]),
   prompt_message_id: Type.Union([Type.Integer(), Type.Null()]),
   language: Language,
+  /** Its credits were refunded, or its free trial given back (a trial generation that failed). */
   refunded: Type.Boolean(),
   created_at: Timestamp,
   completed_at: Type.Union([Timestamp, Type.Null()]),

@@ -98,18 +98,21 @@ export interface GenerationScheduler {
   schedulePoll(generationId: string, delayMs: number): Promise<void>;
 }
 
-const CAPTIONS: Record<GenerationLanguage, { done: (model: string, cost: number, trial: boolean) => string; failed: (cost: number) => string }> = {
+/** `failed`: what was given back, credits or the trial (none when nothing was). */
+type GivenBack = { credits: number } | { trial: true } | null;
+
+const CAPTIONS: Record<GenerationLanguage, { done: (model: string, cost: number, trial: boolean) => string; failed: (back: GivenBack) => string }> = {
   uz: {
     done: (model, cost, trial) => `✅ Tayyor! Model: ${model}\n${trial ? '🎁 Bepul sinov' : `💳 ${cost} kredit sarflandi`}`,
-    failed: (cost) => `❌ Generatsiya amalga oshmadi.${cost > 0 ? ` ${cost} kredit balansingizga qaytarildi.` : ''}`,
+    failed: (back) => `❌ Generatsiya amalga oshmadi.${back === null ? '' : 'credits' in back ? ` ${back.credits} kredit balansingizga qaytarildi.` : ' Bepul sinov sizga qaytarildi.'}`,
   },
   ru: {
     done: (model, cost, trial) => `✅ Готово! Модель: ${model}\n${trial ? '🎁 Бесплатная проба' : `💳 Списано кредитов: ${cost}`}`,
-    failed: (cost) => `❌ Генерация не удалась.${cost > 0 ? ` ${cost} кредитов возвращено на баланс.` : ''}`,
+    failed: (back) => `❌ Генерация не удалась.${back === null ? '' : 'credits' in back ? ` ${back.credits} кредитов возвращено на баланс.` : ' Бесплатная проба снова доступна.'}`,
   },
   en: {
     done: (model, cost, trial) => `✅ Done! Model: ${model}\n${trial ? '🎁 Free trial' : `💳 ${cost} credits spent`}`,
-    failed: (cost) => `❌ Generation failed.${cost > 0 ? ` ${cost} credits were returned to your balance.` : ''}`,
+    failed: (back) => `❌ Generation failed.${back === null ? '' : 'credits' in back ? ` ${back.credits} credits were returned to your balance.` : ' Your free trial is available again.'}`,
   },
 };
 
@@ -391,12 +394,16 @@ export class GenerationsService {
     if (finished) await this.deliver(finished);
   }
 
-  /** Fails an in-flight generation and refunds it in the same transaction; only the first caller does either. */
+  /**
+   * Fails an in-flight generation and, in the same transaction, refunds its credits or gives its
+   * trial back; only the first caller does any of it.
+   */
   async fail(gen: GenerationRow, reason: string): Promise<void> {
     const finished = await this.db.transaction(async (tx) => {
       const row = await this.repo.finish(gen.id, 'failed', reason.slice(0, 500), tx);
-      if (row && row.cost > 0 && (await this.repo.markRefunded(gen.id, tx))) {
-        await this.ledger.credit(row.userId, row.cost, 'refund', refundKey(gen.id), tx, { generation_id: gen.id, reason: 'generation_failed' });
+      if (row && (row.cost > 0 || row.trial) && (await this.repo.markRefunded(gen.id, tx))) {
+        if (row.cost > 0) await this.ledger.credit(row.userId, row.cost, 'refund', refundKey(gen.id), tx, { generation_id: gen.id, reason: 'generation_failed' });
+        if (row.trial) await this.users.returnTrial(row.userId, 'generation', { generation_id: gen.id }, tx);
       }
       return row;
     });
@@ -446,7 +453,8 @@ export class GenerationsService {
 
   private async pushFailure(api: Api, gen: GenerationRow): Promise<void> {
     const chatId = gen.chatId ?? gen.telegramId;
-    const text = CAPTIONS[gen.language].failed(gen.refundedAt ? gen.cost : 0);
+    const back: GivenBack = !gen.refundedAt ? null : gen.cost > 0 ? { credits: gen.cost } : gen.trial ? { trial: true } : null;
+    const text = CAPTIONS[gen.language].failed(back);
     if (gen.messageId) {
       const edited = await api.editMessageText(chatId, gen.messageId, text).then(
         () => true,

@@ -262,6 +262,36 @@ describe('generations', () => {
     await waitForStatus(second.json().generation_id, telegramId, ['completed']);
   });
 
+  it('should give the trial back, once, when a trial generation fails, so the next one is free again', async () => {
+    const { telegramId } = await newUser(0);
+    fake.script({ kind: 'failure', error: 'Provider crashed' });
+    const since = emu.calls.length;
+    const first = await inject('POST', '/api/v1/generations/submit', asUser(telegramId), { telegram_id: telegramId, model_id: 'qwen', prompt: 'free' });
+    assert.equal(first.statusCode, 200, first.body);
+    assert.equal(first.json().trial_used, true);
+    const trial = () => inject('GET', `/api/v1/users/${telegramId}/trial`, asUser(telegramId)).then((r) => r.json());
+    assert.equal((await trial()).trial_available, false);
+    const failed = await waitForStatus(first.json().generation_id, telegramId, ['failed']);
+    assert.equal(failed.refunded, true);
+    assert.equal((await trial()).trial_available, true);
+    const notice = await emu.waitForCall('sendMessage', (c) => Number(c.params.chat_id) === telegramId, { since });
+    assert.match(String(notice.params.text), /free trial is available again/);
+    // The hourly sweep and an admin refund find nothing more to give back.
+    await t.deps.services.generations.cleanupExpired();
+    const admin = await inject('POST', `/api/v1/admin/generations/${failed.id}/refund`, adminAuth, {});
+    assert.equal(admin.statusCode, 409);
+    assert.equal(await balanceOf(telegramId), 0);
+
+    fake.script({ kind: 'success', afterMs: 100 });
+    const second = await inject('POST', '/api/v1/generations/submit', asUser(telegramId), { telegram_id: telegramId, model_id: 'qwen', prompt: 'free again' });
+    assert.equal(second.statusCode, 200, second.body);
+    assert.equal(second.json().trial_used, true);
+    await waitForStatus(second.json().generation_id, telegramId, ['completed']);
+    assert.equal((await trial()).trial_available, false);
+    const third = await inject('POST', '/api/v1/generations/submit', asUser(telegramId), { telegram_id: telegramId, model_id: 'qwen', prompt: 'paid' });
+    assert.equal(third.statusCode, 402, 'the trial is used up and there are no credits');
+  });
+
   it("should answer 403 for another user's generation and 401 without credentials", async () => {
     const owner = await newUser(40);
     const stranger = await newUser(0);

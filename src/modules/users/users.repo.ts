@@ -47,6 +47,15 @@ export class UsersRepo {
     return saved;
   }
 
+  /** Deletes the trial of `kind` whose meta contains `usedFor`; the deleted row, if there was one. */
+  async deleteTrial(userId: number, kind: string, usedFor: Record<string, unknown>, tx: Executor): Promise<TrialUseRow | undefined> {
+    const [row] = await tx
+      .delete(trialUses)
+      .where(and(eq(trialUses.userId, userId), eq(trialUses.kind, kind), sql`${trialUses.meta} @> ${JSON.stringify(usedFor)}::jsonb`))
+      .returning();
+    return row;
+  }
+
   async referralsOf(userId: number, limit: number, tx: Executor = this.db) {
     const [items, [{ total }]] = await Promise.all([
       tx

@@ -152,6 +152,20 @@ export class UsersService {
     return tx ? run(tx) : this.db.transaction(run);
   }
 
+  /**
+   * Gives back a trial that was used for something that then failed, in the caller's transaction.
+   * Only the trial recorded with `usedFor` in its meta is returned, so a repeat returns nothing.
+   *
+   * @example
+   * await users.returnTrial(userId, 'generation', { generation_id: id }, tx);
+   */
+  async returnTrial(userId: number, kind: string, usedFor: Record<string, unknown>, tx: Executor): Promise<boolean> {
+    const row = await this.repo.deleteTrial(userId, kind, usedFor, tx);
+    // Analytics count trials used: this one was not, in the end.
+    if (row) await bumpStats(tx, row.botId, row.usedAt, { trials: -1 });
+    return Boolean(row);
+  }
+
   async referrals(botId: number, telegramId: number, limit = 50) {
     const [row, bot] = [await this.require(botId, telegramId), await this.bots.get(botId)];
     const [{ items, total }, earned] = [await this.repo.referralsOf(row.id, limit), await this.ledger.earnedAs(row.id, 'referral_bonus')];
