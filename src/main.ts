@@ -52,8 +52,9 @@ async function main(): Promise<void> {
 
 /** ROLES=bot with TGBASE_API_URL: no database here, everything goes through the remote tgbase. */
 async function runRemoteBot(config: Config, logger: Logger, roles: Set<Role>): Promise<void> {
-  if (roles.size !== 1 || !roles.has('bot')) throw new Error('TGBASE_API_URL is for a bot process of its own: set ROLES=bot');
-  if (config.BOT_MODE !== 'polling') throw new Error('A remote bot process receives updates by long polling (BOT_MODE=polling)');
+  if (roles.size !== 1 || !roles.has('bot')) throw new ConfigError('TGBASE_API_URL is for a bot process of its own: set ROLES=bot');
+  if (config.BOT_MODE !== 'polling') throw new ConfigError('A remote bot process receives updates by long polling (BOT_MODE=polling)');
+  if (!config.API_V2_KEY || !config.BOT_TOKENS) throw new ConfigError('TGBASE_API_URL needs API_V2_KEY and BOT_TOKENS');
   const remote = await startRemoteBot(config, logger);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
@@ -65,6 +66,6 @@ async function runRemoteBot(config: Config, logger: Logger, roles: Set<Role>): P
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });
