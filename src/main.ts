@@ -54,7 +54,6 @@ async function main(): Promise<void> {
 async function runRemoteBot(config: Config, logger: Logger, roles: Set<Role>): Promise<void> {
   if (roles.size !== 1 || !roles.has('bot')) throw new ConfigError('TGBASE_API_URL is for a bot process of its own: set ROLES=bot');
   if (config.BOT_MODE !== 'polling') throw new ConfigError('A remote bot process receives updates by long polling (BOT_MODE=polling)');
-  if (!config.API_V2_KEY || !config.BOT_TOKENS) throw new ConfigError('TGBASE_API_URL needs API_V2_KEY and BOT_TOKENS');
   const remote = await startRemoteBot(config, logger);
   const shutdown = async (signal: string) => {
     logger.info({ signal }, 'shutting down');

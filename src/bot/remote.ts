@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { TgbaseApiError, TgbaseClient } from '../../packages/client/src/client.ts';
-import type { Config } from '../config.ts';
+import { ConfigError, type Config } from '../config.ts';
 import { Cache } from '../platform/cache.ts';
 import { AppError } from '../platform/errors.ts';
 import { createMetricsRegistry } from '../platform/metrics.ts';
 import { openSharedState } from '../platform/shared-state.ts';
-import type { EnforcementResult, UserStatus } from '../modules/enforcement/enforcement.service.ts';
+import type { EnforcementResult, EnforcementService, UserStatus } from '../modules/enforcement/enforcement.service.ts';
 import type { GroupView, SettingsView } from '../modules/groups/groups.service.ts';
 import { BotMetricsRecorder } from '../modules/metrics/metrics.recorder.ts';
 import type { Standing } from '../modules/roles/roles.service.ts';
@@ -22,15 +22,11 @@ import { BotRunner } from './runner.ts';
  * // TGBASE_API_URL=https://tgbase.example API_V2_KEY=… BOT_TOKENS=123:ABC ROLES=bot npm start
  */
 export async function startRemoteBot(config: Config, logger: Logger): Promise<{ runner: BotRunner; close(): Promise<void> }> {
-  if (!config.API_V2_KEY || !config.BOT_TOKENS) throw new Error('TGBASE_API_URL needs API_V2_KEY and BOT_TOKENS');
-  const client = new TgbaseClient({ baseUrl: config.TGBASE_API_URL!, apiKey: config.API_V2_KEY });
+  if (!config.TGBASE_API_URL || !config.API_V2_KEY || !config.BOT_TOKENS) throw new ConfigError('TGBASE_API_URL needs API_V2_KEY and BOT_TOKENS');
+  const client = new TgbaseClient({ baseUrl: config.TGBASE_API_URL, apiKey: config.API_V2_KEY });
   const tokens = config.BOT_TOKENS.split(',');
   for (const token of tokens) await ensureRegistered(client, token, logger);
-  // Its own prefix: the server's cache keys hold other shapes, and its invalidations are not ours.
-  const prefix = `${config.REDIS_PREFIX}remote-bot:`;
-  const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix }, logger);
-  const shared = openSharedState({ redisUrl: config.REDIS_URL, prefix }, logger);
-  const deps: BotDeps = { config, logger, cache, shared, services: remoteBotServices(client, cache, config.BOT_REMOTE_CACHE_SECONDS) };
+  const deps = remoteBotDeps(config, logger, client);
   const runner = new BotRunner(deps, async () => tokens);
   await runner.start();
   logger.info({ tgbase: config.TGBASE_API_URL, bots: tokens.length }, 'remote bot started');
@@ -38,10 +34,19 @@ export async function startRemoteBot(config: Config, logger: Logger): Promise<{ 
     runner,
     async close() {
       await runner.stop();
-      await cache.close();
-      await shared.close();
+      await deps.cache.close();
+      await deps.shared.close();
     },
   };
+}
+
+/** What a bot needs when tgbase is remote: its own cache and shared state, and BotServices over `client`. */
+export function remoteBotDeps(config: Config, logger: Logger, client: TgbaseClient): BotDeps {
+  // Its own prefix: the server's cache keys hold other shapes, and its invalidations are not ours.
+  const prefix = `${config.REDIS_PREFIX}remote-bot:`;
+  const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix }, logger);
+  const shared = openSharedState({ redisUrl: config.REDIS_URL, prefix }, logger);
+  return { config, logger, cache, shared, services: remoteBotServices(client, cache, config.BOT_REMOTE_CACHE_SECONDS) };
 }
 
 /** tgbase acts in Telegram with the bot's token; without it, actions would only be recorded. */
@@ -61,10 +66,16 @@ async function ensureRegistered(client: TgbaseClient, token: string, logger: Log
  * cached for `cacheSeconds` and dropped when this process changes them; changes made elsewhere
  * (the admin panel) show within that time.
  */
-export function remoteBotServices(client: TgbaseClient, cache: Cache, cacheSeconds: number): BotServices {
+function remoteBotServices(client: TgbaseClient, cache: Cache, cacheSeconds: number): BotServices {
   const groupKey = (id: number) => `group:${id}`;
   const settingsKey = (id: number) => `settings:${id}`;
   const forgetGroup = (id: number) => cache.invalidate(groupKey(id), settingsKey(id));
+  // tgbase has one settings route; it switches lockdown and night mode when asked to.
+  const putSettings = async (groupId: number, patch: Parameters<EnforcementService['updateSettings']>[1], actorId: number | null | undefined): Promise<SettingsView> => {
+    const settings = await relay(client.updateGroupSettings(groupId, { ...patch, ...(actorId != null && { admin_id: actorId }) }));
+    await forgetGroup(groupId);
+    return settings as SettingsView;
+  };
 
   return {
     groups: {
@@ -77,8 +88,7 @@ export function remoteBotServices(client: TgbaseClient, cache: Cache, cacheSecon
       },
       getSettings: (groupId) => cache.getOrLoad(settingsKey(groupId), cacheSeconds, () => relay(client.getGroupSettings(groupId))) as Promise<SettingsView>,
       async updateSettings(groupId, patch, actorId) {
-        await relay(client.updateGroupSettings(groupId, { ...patch, ...(actorId != null && { admin_id: actorId }) }));
-        await forgetGroup(groupId);
+        await putSettings(groupId, patch, actorId);
       },
       async migrateChatId(fromGroupId, toGroupId) {
         const group = await relay(client.migrateGroup(fromGroupId, toGroupId));
@@ -90,7 +100,7 @@ export function remoteBotServices(client: TgbaseClient, cache: Cache, cacheSecon
       // Every update names its sender: write only when the user is new to this process or changed.
       async remember(user) {
         const seen = { first_name: user.first_name, ...(user.username && { username: user.username }), ...(user.language_code && { language_code: user.language_code }) };
-        await cache.getOrLoad(`member:${user.id}:${JSON.stringify(seen)}`, 3600, async () => (await relay(client.rememberMember(user.id, seen)), true));
+        return cache.getOrLoad(`member:${user.id}:${JSON.stringify(seen)}`, 3600, () => relay(client.rememberMember(user.id, seen)));
       },
       get: (userId) => relay(client.getMember(userId)),
       byUsername: (username) => relay(client.findMemberByUsername(username)),
@@ -105,17 +115,13 @@ export function remoteBotServices(client: TgbaseClient, cache: Cache, cacheSecon
     enforcement: {
       async enforce(groupId, actionType, input) {
         const { source: _source, ...body } = input;
-        const result = await relay(client.executeAction(actionType, { group_id: groupId, ...body, source: 'bot' }));
+        const result = (await relay(client.executeAction(actionType, { group_id: groupId, ...body, source: 'bot' }))) as EnforcementResult;
         // A lockdown or night mode changes the settings the next update reads.
         await cache.invalidate(settingsKey(groupId));
-        return result as EnforcementResult;
+        return result;
       },
       userStatus: (groupId, userId) => relay(client.getUserStatus(userId, groupId)) as Promise<UserStatus>,
-      async updateSettings(groupId, patch, actorId) {
-        const settings = await relay(client.updateGroupSettings(groupId, { ...patch, ...(actorId != null && { admin_id: actorId }) }));
-        await forgetGroup(groupId);
-        return settings as SettingsView;
-      },
+      updateSettings: putSettings,
     },
     antiflood: {
       onMessage: async (groupId, userId, at) => (await relay(client.countMessage(groupId, userId, at === undefined ? undefined : new Date(at)))) as EnforcementResult | null,

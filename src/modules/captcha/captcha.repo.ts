@@ -7,14 +7,16 @@ export type ChallengeRow = typeof captchaChallenges.$inferSelect;
 export class CaptchaRepo {
   constructor(private readonly db: Executor) {}
 
-  async open(row: { groupId: number; userId: number; botId: number | null; messageId: number | null; expiresAt: Date }, tx: Executor = this.db): Promise<void> {
-    await tx
+  async open(row: { groupId: number; userId: number; botId: number | null; messageId: number | null; expiresAt: Date }, tx: Executor = this.db): Promise<ChallengeRow> {
+    const [saved] = await tx
       .insert(captchaChallenges)
       .values({ ...row, status: 'pending' })
       .onConflictDoUpdate({
         target: [captchaChallenges.groupId, captchaChallenges.userId],
         set: { botId: row.botId, messageId: row.messageId, expiresAt: row.expiresAt, status: 'pending', updatedAt: sql`now()` },
-      });
+      })
+      .returning();
+    return saved;
   }
 
   /** Moves a pending challenge to `solved` if it has not run out; undefined when it was not pending. */

@@ -3,7 +3,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { BotsService } from '../bots/bots.service.ts';
 import type { EnforcementService } from '../enforcement/enforcement.service.ts';
 import type { GroupsService } from '../groups/groups.service.ts';
-import { CaptchaRepo } from './captcha.repo.ts';
+import { CaptchaRepo, type ChallengeRow } from './captcha.repo.ts';
 
 export interface ChallengeView {
   group_id: number;
@@ -49,9 +49,9 @@ export class CaptchaService {
     const group = await this.groups.get(groupId);
     await this.enforcement.enforce(groupId, 'mute', { user_id: userId, reason: 'captcha', source: 'system' });
     const expiresAt = new Date(Date.now() + timeoutSeconds * 1000);
-    await this.repo.open({ groupId, userId, botId: group.bot_id, messageId, expiresAt });
+    const row = await this.repo.open({ groupId, userId, botId: group.bot_id, messageId, expiresAt });
     await this.scheduleExpiry(groupId, userId, new Date(expiresAt.getTime() + EXPIRY_GRACE_SECONDS * 1000));
-    return { group_id: groupId, user_id: userId, message_id: messageId, status: 'pending', expires_at: expiresAt.toISOString() };
+    return toView(row);
   }
 
   /** The newcomer pressed the button: lifts the mute and removes the challenge message. False if it was not pending. */
@@ -84,8 +84,7 @@ export class CaptchaService {
 
   async get(groupId: number, userId: number): Promise<ChallengeView | null> {
     const row = await this.repo.find(groupId, userId);
-    if (!row) return null;
-    return { group_id: row.groupId, user_id: row.userId, message_id: row.messageId, status: row.status, expires_at: row.expiresAt.toISOString() };
+    return row ? toView(row) : null;
   }
 
   private async removeMessage(botId: number | null, chatId: number, messageId: number | null): Promise<void> {
@@ -94,4 +93,8 @@ export class CaptchaService {
     // Already deleted by an admin, or older than 48 h: nothing left to clean up.
     await api?.deleteMessage(chatId, messageId).catch(() => undefined);
   }
+}
+
+function toView(row: ChallengeRow): ChallengeView {
+  return { group_id: row.groupId, user_id: row.userId, message_id: row.messageId, status: row.status, expires_at: row.expiresAt.toISOString() };
 }

@@ -16,9 +16,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, description: 'Remember a user a bot saw (id, @username, name).', params: MemberParams, body: SeenUserBody, response: { 200: Envelope(KnownUserView), ...errorResponses } },
     handler: async (request) => {
       assertGlobalAccess(principalOf(request), 'write');
-      const { user_id } = request.params;
-      await members.remember({ id: user_id, ...request.body });
-      return ok({ user_id, username: request.body.username?.toLowerCase() ?? null, first_name: request.body.first_name, language_code: request.body.language_code ?? null });
+      return ok(await members.remember({ id: request.params.user_id, ...request.body }));
     },
   });
 

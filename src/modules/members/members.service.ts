@@ -29,12 +29,14 @@ export class MembersService {
     this.repo = new MembersRepo(db);
   }
 
-  async remember(user: SeenUser): Promise<void> {
-    const username = user.username?.toLowerCase() ?? null;
-    const fingerprint = `${username}|${user.first_name}|${user.language_code ?? ''}`;
-    if (this.written.get(user.id) === fingerprint) return;
-    await this.repo.upsert({ userId: user.id, username, firstName: user.first_name, languageCode: user.language_code ?? null });
+  /** Stores the user as seen now; returns them as stored. */
+  async remember(user: SeenUser): Promise<KnownUser> {
+    const known = { user_id: user.id, username: user.username?.toLowerCase() ?? null, first_name: user.first_name, language_code: user.language_code ?? null };
+    const fingerprint = `${known.username}|${known.first_name}|${known.language_code ?? ''}`;
+    if (this.written.get(user.id) === fingerprint) return known;
+    await this.repo.upsert({ userId: known.user_id, username: known.username, firstName: known.first_name, languageCode: known.language_code });
     this.written.set(user.id, fingerprint);
+    return known;
   }
 
   /** The user last seen with `username` (with or without the leading @), or null. */
