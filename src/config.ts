@@ -32,6 +32,13 @@ const ConfigSchema = Type.Object({
   TELEGRAM_TIMEOUT_SECONDS: Type.Integer({ default: 10, minimum: 1 }),
   /** Longest retry_after (seconds) we wait inside one request before giving up. */
   TELEGRAM_MAX_RETRY_AFTER: Type.Integer({ default: 30, minimum: 0 }),
+  /**
+   * Longest time one Bot API call may take, retries and retry_after waits included (a long poll
+   * gets its poll timeout on top): with Telegram unreachable, requests answer 502 within this.
+   */
+  TELEGRAM_DEADLINE_SECONDS: Type.Integer({ default: 12, minimum: 1 }),
+  /** Attempts per Bot API call at most (no answer, 5xx, 429). */
+  TELEGRAM_MAX_ATTEMPTS: Type.Integer({ default: 3, minimum: 1 }),
   CACHE_L1_MAX_ENTRIES: Type.Integer({ default: 50_000, minimum: 1 }),
   CACHE_GROUP_TTL_SECONDS: Type.Integer({ default: 3600, minimum: 1 }),
   CACHE_USER_TTL_SECONDS: Type.Integer({ default: 1800, minimum: 1 }),

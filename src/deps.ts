@@ -11,6 +11,7 @@ import { PlatformEvents } from './platform/events.ts';
 import { LiveLogStream } from './platform/live-logs.ts';
 import { createMetricsRegistry } from './platform/metrics.ts';
 import { SecretBox, resolveSecretKey } from './platform/secret-box.ts';
+import { TelegramCalls, telegramOptions } from './platform/telegram.ts';
 import { ApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { BotsService } from './modules/bots/bots.service.ts';
@@ -95,6 +96,8 @@ export interface Deps {
   /** Log lines fanned out to live subscribers; fed by the logger built in main.ts. */
   liveLogs: LiveLogStream;
   metricsRegistry: Registry;
+  /** Every Bot API call of this process: reachability per bot (/health), aborted all at once at shutdown. */
+  telegram: TelegramCalls;
   services: Services;
   close(): Promise<void>;
 }
@@ -130,11 +133,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const { db } = database;
   const secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR);
   const secrets = new SecretBox(secretKey);
-  const telegram = {
-    apiRoot: config.TELEGRAM_API_ROOT,
-    timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS,
-    maxRetryAfterSeconds: config.TELEGRAM_MAX_RETRY_AFTER,
-  };
+  const telegramCalls = new TelegramCalls();
+  const telegram = telegramOptions(config, telegramCalls);
 
   const events = new PlatformEvents((err, event) => logger.error({ err, event: event.name, event_id: event.id }, 'event listener failed'));
   const metricsRegistry = createMetricsRegistry();
@@ -278,8 +278,11 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     events,
     liveLogs,
     metricsRegistry,
+    telegram: telegramCalls,
     services,
     async close() {
+      // Calls still waiting on Telegram fail now instead of holding the jobs and requests below.
+      telegramCalls.abortAll();
       services.metrics.close();
       await events.drain();
       await services.accessLog.close();

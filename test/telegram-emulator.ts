@@ -6,7 +6,9 @@
  * `{ok:true,result}` / `{ok:false,error_code,description,parameters?}` with the
  * HTTP status equal to `error_code`), keeps chats, members, permissions and
  * messages, records every call, and can inject updates (long polling or
- * webhook) and faults (429 with retry_after, 403 blocked, 5xx, latency).
+ * webhook) and faults (429 with retry_after, 403 blocked, 5xx, latency, and
+ * outages: `startOutage('hang' | 'reset')` until `endOutage()`). getUpdates is
+ * held open for its `timeout` like Telegram does, answered early by an update.
  *
  * Usage with grammY:
  *   const emu = await startTelegramEmulator();
@@ -252,6 +254,14 @@ export interface Fault {
   retry_after?: number;
   migrate_to_chat_id?: number;
 }
+
+/**
+ * How Telegram is unreachable during an outage (`startOutage`):
+ * - `hang`: connections are accepted and requests read (and recorded in `calls`), but no answer
+ *   ever comes, like a black-holed network; the client must time out.
+ * - `reset`: every request's connection is reset before it is read (the client sees ECONNRESET).
+ */
+export type OutageMode = 'hang' | 'reset';
 
 export interface TelegramErrorBody {
   ok: false;
@@ -614,6 +624,9 @@ export class TelegramEmulator {
   private faults = new Map<string, Array<Fault>>();
   private blocked = new Set<number>();
   private latencyMs = 0;
+  private outage: OutageMode | null = null;
+  /** Requests swallowed by a `hang` outage: never answered, dropped when it ends. */
+  private readonly held = new Set<http.ServerResponse>();
   private clockOffset = 0;
   private invoiceLinks = 0;
   private fileCounter = 0;
@@ -660,6 +673,8 @@ export class TelegramEmulator {
     this.timers.clear();
     for (const r of this.webhookRequests) r.destroy();
     this.webhookRequests.clear();
+    for (const res of this.held) res.destroy();
+    this.held.clear();
     for (const w of this.callWaiters) {
       clearTimeout(w.timer);
       w.reject(new Error(`telegram emulator closed while waiting for ${w.method}`));
@@ -752,6 +767,7 @@ export class TelegramEmulator {
     this.faults = new Map();
     this.blocked = new Set();
     this.latencyMs = 0;
+    this.endOutage();
     this.clockOffset = 0;
     this.invoiceLinks = 0;
     this.fileCounter = 0;
@@ -779,6 +795,32 @@ export class TelegramEmulator {
 
   unblockUser(userId: number): void {
     this.blocked.delete(userId);
+  }
+
+  /**
+   * Makes Telegram unreachable for every bot until `endOutage()` (see `OutageMode`). Requests
+   * already in progress (a held long poll) get no answer either. For a 429 with `retry_after`
+   * instead, use `failNext(method, { error_code: 429, retry_after: seconds })`.
+   *
+   * @example
+   * emu.startOutage('hang');
+   * const res = await t.call('POST', `/api/v2/groups/${gid}/enforcement/ban`, { user_id: 5 }); // 502 after the deadline
+   * emu.endOutage();
+   */
+  startOutage(mode: OutageMode): void {
+    this.outage = mode;
+  }
+
+  /** Telegram answers again; requests a `hang` outage swallowed are dropped (their connections closed). */
+  endOutage(): void {
+    this.outage = null;
+    for (const res of this.held) res.destroy();
+    this.held.clear();
+  }
+
+  /** The outage in force, if any. */
+  get outageMode(): OutageMode | null {
+    return this.outage;
   }
 
   /** Delays every answer by `ms`. */
@@ -1089,7 +1131,25 @@ export class TelegramEmulator {
     res.end(data);
   }
 
+  /** True when the outage took the request: reset at once, or held without an answer. */
+  private swallowedByOutage(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    if (this.outage === 'reset') {
+      req.socket.resetAndDestroy();
+      return true;
+    }
+    if (this.outage === 'hang') {
+      this.held.add(res);
+      res.once('close', () => this.held.delete(res));
+      return true;
+    }
+    return false;
+  }
+
   private async handleRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.outage === 'reset') {
+      this.swallowedByOutage(req, res);
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const fileMatch = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
     if (fileMatch && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -1151,6 +1211,7 @@ export class TelegramEmulator {
     };
     this.calls.push(call);
     this.notifyWaiters(call);
+    if (this.swallowedByOutage(req, res)) return;
 
     if (this.latencyMs > 0) await this.sleep(this.latencyMs);
 
@@ -1162,6 +1223,8 @@ export class TelegramEmulator {
       const bot = this.bot(token);
       const result = await handler({ bot, p: params, call, res });
       if (res.writableEnded || res.destroyed) return;
+      // An outage that began while the request was held (a long poll): its answer is lost too.
+      if (this.swallowedByOutage(req, res)) return;
       if (result instanceof Described) this.send(res, 200, { ok: true, result: result.result, description: result.description });
       else this.send(res, 200, { ok: true, result });
     } catch (err) {

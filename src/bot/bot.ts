@@ -3,7 +3,7 @@ import type { UserFromGetMe } from 'grammy/types';
 import { sequentialize } from '@grammyjs/runner';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
 import { AppError } from '../platform/errors.ts';
-import { installRetry } from '../platform/telegram.ts';
+import { boundCalls, CLIENT_BACKSTOP_SECONDS, telegramOptions } from '../platform/telegram.ts';
 import { antifloodComposer } from '../modules/antiflood/antiflood.bot.ts';
 import { broadcastsComposer } from '../modules/broadcasts/broadcasts.bot.ts';
 import { captchaComposer } from '../modules/captcha/captcha.bot.ts';
@@ -41,11 +41,11 @@ export interface CreateBotOptions {
 export function createBot(token: string, deps: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
   const { config } = deps;
   const bot = new Bot<BotContext>(token, {
-    client: { apiRoot: config.TELEGRAM_API_ROOT, timeoutSeconds: config.TELEGRAM_TIMEOUT_SECONDS },
+    client: { apiRoot: config.TELEGRAM_API_ROOT, timeoutSeconds: CLIENT_BACKSTOP_SECONDS },
     botInfo: options.botInfo,
   });
   if (config.BOT_THROTTLE) bot.api.config.use(apiThrottler());
-  installRetry(bot.api, { maxRetryAfterSeconds: config.TELEGRAM_MAX_RETRY_AFTER });
+  boundCalls(bot.api, token, telegramOptions(config, deps.telegram));
 
   const botId = Number(token.split(':')[0]);
   const botLogger = deps.logger.child({ role: 'bot', bot_id: botId });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Cache } from '../platform/cache.ts';
 import type { SharedState } from '../platform/shared-state.ts';
+import type { TelegramCalls } from '../platform/telegram.ts';
 import type { AntifloodService } from '../modules/antiflood/antiflood.service.ts';
 import type { BotsService } from '../modules/bots/bots.service.ts';
 import type { BroadcastsService } from '../modules/broadcasts/broadcasts.service.ts';
@@ -45,6 +46,8 @@ export interface BotDeps {
   cache: Cache;
   shared: SharedState;
   services: BotServices;
+  /** Where the bot's Bot API calls are recorded (reachability) and aborted at shutdown. */
+  telegram?: TelegramCalls;
 }
 
 /** Everything a handler needs, set on the context before any composer runs. */
