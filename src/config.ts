@@ -72,8 +72,10 @@ const ConfigSchema = Type.Object({
   BOT_WELCOME_TTL_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
   /** Mute length for a flood when neither a flood rule nor the warn settings give one. */
   BOT_FLOOD_PENALTY_SECONDS: Type.Integer({ default: 600, minimum: 30 }),
-  /** How often the bot role looks for newly registered (or re-keyed) bots. */
+  /** How often the bot role looks for newly registered (or re-keyed) bots; a fallback, changes are announced at once. */
   BOT_REFRESH_SECONDS: Type.Integer({ default: 60, minimum: 1 }),
+  /** Longest wait between attempts to start a bot Telegram refuses or cannot be reached for (backoff from 1 s). */
+  BOT_START_RETRY_MAX_SECONDS: Type.Integer({ default: 300, minimum: 1 }),
   /**
    * Run the bot as a process of its own against a remote tgbase at this URL (with API_V2_KEY
    * and BOT_TOKENS; ROLES=bot). The remote tgbase must not run the bot role for the same bots.

@@ -4,7 +4,7 @@ import { openDatabase, type Database } from './db/client.ts';
 import { Cache } from './platform/cache.ts';
 import { Jobs } from './platform/jobs.ts';
 import { openSharedState, type SharedState } from './platform/shared-state.ts';
-import { DELETE_MESSAGE } from './modules/bots/bots.jobs.ts';
+import { DELETE_MESSAGE, VERIFY_BOT } from './modules/bots/bots.jobs.ts';
 import { CAPTCHA_EXPIRE } from './modules/captcha/captcha.jobs.ts';
 import { hkdfSync } from 'node:crypto';
 import { PlatformEvents } from './platform/events.ts';
@@ -141,9 +141,17 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const botMetrics = new BotMetricsRecorder(metricsRegistry);
 
   const audit = new AuditService(db);
-  const bots = new BotsService(db, secrets, telegram, async (payload, runAt) => {
-    await jobs.send(DELETE_MESSAGE, payload, { startAfter: runAt });
-  });
+  const bots = new BotsService(
+    db,
+    secrets,
+    telegram,
+    cache,
+    {
+      scheduleDeletion: async (payload, runAt) => void (await jobs.send(DELETE_MESSAGE, payload, { startAfter: runAt })),
+      scheduleVerification: async (botId) => void (await jobs.send(VERIFY_BOT, { bot_id: botId })),
+    },
+    logger.child({ module: 'bots' }),
+  );
   const groups = new GroupsService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const roles = new RolesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);
   const rules = new RulesService(db, cache, audit, config.CACHE_GROUP_TTL_SECONDS);

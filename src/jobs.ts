@@ -2,7 +2,7 @@ import type { Deps } from './deps.ts';
 import type { JobDefinition } from './platform/jobs.ts';
 import { cleanupActionLogJob } from './modules/audit/audit.jobs.ts';
 import { sweepExpiredJob } from './modules/enforcement/enforcement.jobs.ts';
-import { deleteMessageJob } from './modules/bots/bots.jobs.ts';
+import { deleteMessageJob, refreshBotProfilesJob, verifyBotJob } from './modules/bots/bots.jobs.ts';
 import { captchaExpireJob } from './modules/captcha/captcha.jobs.ts';
 import { nightModeTickJob } from './modules/night-mode/night-mode.jobs.ts';
 import { deliverWebhookJob } from './modules/webhooks/webhooks.jobs.ts';
@@ -18,6 +18,8 @@ export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
     sweepExpiredJob(services),
     cleanupActionLogJob(services, config.ACTION_LOG_RETENTION_DAYS),
     deleteMessageJob(services),
+    verifyBotJob(services),
+    refreshBotProfilesJob(services),
     captchaExpireJob(services),
     nightModeTickJob(services),
     cleanupAccessLogJob(services, config.ACCESS_LOG_RETENTION_DAYS),

@@ -43,6 +43,8 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     DATA_DIR: 'memory://',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
+    // Never real Telegram: nothing listens on the discard port, so Bot API calls fail at once as unreachable.
+    TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
     ...(databaseUrl && { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }),
     ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `tgbase-test-${suffix}:` }),
     ...env,

@@ -263,6 +263,9 @@ export interface Fault {
  */
 export type OutageMode = 'hang' | 'reset';
 
+/** How `breakToken` makes a token fail: 401 Unauthorized, connection reset, or no answer at all. */
+export type TokenFault = 'revoked' | 'unreachable' | 'hang';
+
 export interface TelegramErrorBody {
   ok: false;
   error_code: number;
@@ -623,6 +626,8 @@ export class TelegramEmulator {
   private files = new Map<string, StoredFile>();
   private faults = new Map<string, Array<Fault>>();
   private blocked = new Set<number>();
+  private tokenFaults = new Map<string, TokenFault>();
+  private senderChatBans = new Map<number, Set<number>>();
   private latencyMs = 0;
   private outage: OutageMode | null = null;
   /** Requests swallowed by a `hang` outage: never answered, dropped when it ends. */
@@ -689,6 +694,38 @@ export class TelegramEmulator {
     this.server.closeAllConnections();
     for (const s of this.sockets) s.destroy();
     await closing;
+  }
+
+  // ----- per-token faults and bot profiles ----------------------------------
+
+  /**
+   * Makes every call with this token fail until `restoreToken`: `revoked` answers 401
+   * Unauthorized (what Telegram says for a revoked or unknown token), `unreachable` resets the
+   * connection without an answer, `hang` never answers (the caller's timeout decides).
+   *
+   * @example
+   * emu.breakToken(BAD_TOKEN, 'revoked'); // registering BAD_TOKEN answers 422 "Unauthorized"
+   */
+  breakToken(token: string, fault: TokenFault): void {
+    this.tokenFaults.set(token, fault);
+  }
+
+  /** Lifts `breakToken`: the token works again (held `hang` calls stay unanswered). */
+  restoreToken(token: string): void {
+    this.tokenFaults.delete(token);
+  }
+
+  /** Changes the bot's name or username as `getMe` reports them (a bot renamed in @BotFather). */
+  setBotProfile(token: string, profile: { first_name?: string; username?: string }): TgUser {
+    const bot = this.bot(token);
+    Object.assign(bot.user, profile);
+    this.users.set(bot.id, bot.user);
+    return clone(bot.user);
+  }
+
+  /** Ids of the sender chats (channels) banned in a chat with `banChatSenderChat`. */
+  bannedSenderChats(chatId: number): number[] {
+    return [...(this.senderChatBans.get(chatId) ?? [])];
   }
 
   // ----- clock ------------------------------------------------------------
@@ -766,6 +803,8 @@ export class TelegramEmulator {
     this.files = new Map();
     this.faults = new Map();
     this.blocked = new Set();
+    this.tokenFaults = new Map();
+    this.senderChatBans = new Map();
     this.latencyMs = 0;
     this.endOutage();
     this.clockOffset = 0;
@@ -1214,6 +1253,13 @@ export class TelegramEmulator {
     if (this.swallowedByOutage(req, res)) return;
 
     if (this.latencyMs > 0) await this.sleep(this.latencyMs);
+    const tokenFault = this.tokenFaults.get(token);
+    if (tokenFault === 'unreachable') {
+      req.socket.destroy();
+      return;
+    }
+    if (tokenFault === 'hang') return;
+    if (tokenFault === 'revoked') return this.send(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
 
     try {
       const fault = this.takeFault(method);
@@ -1827,6 +1873,25 @@ export class TelegramEmulator {
           // Without only_if_banned Telegram also removes a current member from the chat.
           chat.members.set(userId, { user: cur.user, status: 'left', until_date: 0, is_member: false });
         }
+        return true;
+      },
+      banChatSenderChat: ({ bot, p }) => {
+        const chat = this.resolveChat(bot, p.chat_id);
+        const senderChatId = this.requireInt(p, 'sender_chat_id');
+        if (chat.chat.type !== 'supergroup' && chat.chat.type !== 'channel') throw bad('method is available for supergroup and channel chats only');
+        if (senderChatId === chat.chat.id) throw bad("can't ban the chat itself");
+        if (!this.botCan(chat, bot, 'can_restrict_members')) throw bad('not enough rights to restrict/ban chat member');
+        const banned = this.senderChatBans.get(chat.chat.id) ?? new Set<number>();
+        banned.add(senderChatId);
+        this.senderChatBans.set(chat.chat.id, banned);
+        return true;
+      },
+      unbanChatSenderChat: ({ bot, p }) => {
+        const chat = this.resolveChat(bot, p.chat_id);
+        const senderChatId = this.requireInt(p, 'sender_chat_id');
+        if (chat.chat.type !== 'supergroup' && chat.chat.type !== 'channel') throw bad('method is available for supergroup and channel chats only');
+        if (!this.botCan(chat, bot, 'can_restrict_members')) throw bad('not enough rights to restrict/ban chat member');
+        this.senderChatBans.get(chat.chat.id)?.delete(senderChatId);
         return true;
       },
       restrictChatMember: ({ bot, p }) => {

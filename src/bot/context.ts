@@ -31,7 +31,8 @@ export interface BotServices {
   enforcement: Pick<EnforcementService, 'enforce' | 'userStatus' | 'updateSettings'>;
   antiflood: Pick<AntifloodService, 'onMessage'>;
   captcha: Pick<CaptchaService, 'challenge' | 'solve'>;
-  bots: Pick<BotsService, 'deleteMessageLater'>;
+  /** `onChange` and `recordTokenCheck` only in-process: a remote bot runs a fixed set of tokens, and tgbase checks them itself. */
+  bots: Pick<BotsService, 'deleteMessageLater'> & Partial<Pick<BotsService, 'onChange' | 'recordTokenCheck'>>;
   botMetrics: BotMetricsRecorder;
   /** Stars payments credit the ledger directly, so only an in-process bot takes them. */
   payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>;

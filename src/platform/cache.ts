@@ -34,6 +34,7 @@ export class Cache {
   private readonly channel: string;
   private hits = 0;
   private misses = 0;
+  private readonly invalidationListeners = new Set<(keys: string[]) => void>();
 
   constructor(
     options: { maxEntries: number; redisUrl?: string; prefix: string },
@@ -48,7 +49,9 @@ export class Cache {
       this.subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
       this.subscriber.subscribe(this.channel).catch((err) => logger.error({ err }, 'cache subscribe failed'));
       this.subscriber.on('message', (_channel, message: string) => {
-        for (const key of JSON.parse(message) as string[]) this.dropLocal(key);
+        const keys = JSON.parse(message) as string[];
+        for (const key of keys) this.dropLocal(key);
+        this.notifyInvalidated(keys);
       });
       for (const client of [this.redis, this.subscriber]) {
         client.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
@@ -122,6 +125,7 @@ export class Cache {
   async invalidate(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
     for (const key of keys) this.dropLocal(key);
+    this.notifyInvalidated(keys);
     if (!this.redis) return;
     try {
       const multi = this.redis.multi();
@@ -132,6 +136,29 @@ export class Cache {
       await this.redis.publish(this.channel, JSON.stringify(keys));
     } catch (err) {
       this.logger.error({ err: (err as Error).message, keys }, 'cache invalidation in Redis failed');
+    }
+  }
+
+  /**
+   * Calls `listener` whenever keys are invalidated, on this instance or (through Redis pub/sub)
+   * on another: a change signal that needs no channel of its own. An invalidation made here
+   * may be reported twice (locally, then echoed by Redis). Returns the unsubscribe function.
+   *
+   * @example
+   * const stop = cache.onInvalidate((keys) => keys.some((k) => k.startsWith('bot:')) && void refresh());
+   */
+  onInvalidate(listener: (keys: string[]) => void): () => void {
+    this.invalidationListeners.add(listener);
+    return () => this.invalidationListeners.delete(listener);
+  }
+
+  private notifyInvalidated(keys: string[]): void {
+    for (const listener of this.invalidationListeners) {
+      try {
+        listener(keys);
+      } catch (err) {
+        this.logger.error({ err, keys }, 'cache invalidation listener failed');
+      }
     }
   }
 

@@ -20,3 +20,34 @@ export const deleteMessageJob = (services: Pick<Services, 'bots'>) =>
       await api?.deleteMessage(chat_id, message_id).catch(() => undefined);
     },
   });
+
+export interface VerifyBotPayload {
+  bot_id: number;
+}
+
+export const VERIFY_BOT: JobRef<VerifyBotPayload> = { name: 'bots.verify', version: 1 };
+
+/**
+ * Asks Telegram about a bot registered while it was unreachable. Retries with backoff (2 s
+ * doubling to 5 min, about a day in all) until Telegram answers; a refusal is stored, not retried.
+ */
+export const verifyBotJob = (services: Pick<Services, 'bots'>) =>
+  defineJob<VerifyBotPayload>({
+    ...VERIFY_BOT,
+    retryLimit: 300,
+    retryDelay: 2,
+    retryDelayMax: 300,
+    handle: async ({ bot_id }) => void (await services.bots.verify(bot_id)),
+  });
+
+/** Keeps usernames and names fresh (a bot renamed in @BotFather) and notices revoked tokens. */
+export const refreshBotProfilesJob = (services: Pick<Services, 'bots'>) =>
+  defineJob({
+    name: 'bots.refresh-profiles',
+    version: 1,
+    cron: '41 */6 * * *',
+    retryLimit: 1,
+    handle: async () => {
+      await services.bots.verifyAll();
+    },
+  });

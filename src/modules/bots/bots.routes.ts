@@ -16,7 +16,15 @@ export const botsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['bots'];
 
   app.post('/api/v2/bots', {
-    schema: { tags, body: RegisterBotBody, response: { 201: Envelope(BotView), ...errorResponses } },
+    schema: {
+      tags,
+      description:
+        'Register (or re-key) a bot. Telegram is asked who the bot is (getMe): a token it refuses answers 422 with its reason; ' +
+        'while Telegram is unreachable the bot is stored with `verified: false` and checked again in the background. ' +
+        'The bot role starts it within seconds.',
+      body: RegisterBotBody,
+      response: { 201: Envelope(BotView), ...errorResponses, 422: errorResponses[400] },
+    },
     handler: async (request, reply) => {
       assertGlobalAccess(principalOf(request), 'write');
       return reply.status(201).send(ok(await bots.register(request.body), 'Bot registered'));

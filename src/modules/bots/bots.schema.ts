@@ -4,12 +4,19 @@ import { TelegramId, Timestamp } from '../../platform/http.ts';
 export const BotView = Type.Object({
   bot_id: TelegramId,
   username: Type.Union([Type.String(), Type.Null()]),
+  /** The bot's name in Telegram (getMe's first_name). */
+  name: Type.Union([Type.String(), Type.Null()]),
   title: Type.String(),
   status: Type.String(),
   ref_percent: Type.Integer(),
   has_token: Type.Boolean(),
   admin_ids: Type.Array(TelegramId),
   meta: Type.Record(Type.String(), Type.Any()),
+  /** Telegram confirmed the token; false while it was unreachable at registration or after it refused the token. */
+  verified: Type.Boolean(),
+  verified_at: Type.Union([Timestamp, Type.Null()]),
+  /** Telegram's reason for refusing the token (a revoked one: "Unauthorized"). */
+  telegram_error: Type.Union([Type.String(), Type.Null()]),
   created_at: Timestamp,
 });
 

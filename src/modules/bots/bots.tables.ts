@@ -5,12 +5,18 @@ export const bots = pgTable('bots', {
   /** Telegram's bot id: the number before the colon of its token. */
   botId: bigint('bot_id', { mode: 'number' }).primaryKey(),
   username: text('username'),
+  /** The bot's name (`first_name`) as Telegram's getMe last reported it. */
+  name: text('name'),
   title: text('title').notNull().default(''),
   /** AES-256-GCM ciphertext of the token; never returned by any route. */
   tokenEncrypted: text('token_encrypted'),
   status: text('status').notNull().default('active'),
   refPercent: integer('ref_percent').notNull().default(10),
   meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default({}),
+  /** When Telegram last confirmed the token (getMe); null until it has, or after it refused the token. */
+  verifiedAt: timestamp('verified_at', { withTimezone: true }),
+  /** Why Telegram last refused the token (say, "Unauthorized" for a revoked one); null when it works. */
+  telegramError: text('telegram_error'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
