@@ -329,7 +329,8 @@ describe('tgbase in production shape (2 api, 1 worker, 1 bot on PostgreSQL + Red
         const deadline = Date.now() + 30_000;
         while (sends().length < BROADCAST_USERS / 3 && Date.now() < deadline) await sleep(20);
         const sentBeforeKill = sends().length;
-        check(sentBeforeKill >= BROADCAST_USERS / 3, `a third of the broadcast was sent within 30 s (${sentBeforeKill})`);
+        // Without sends there is nothing to take over: waiting for the end would only burn time.
+        assert.ok(sentBeforeKill >= BROADCAST_USERS / 3, `a third of the broadcast was sent within 30 s (${sentBeforeKill} sends)`);
         const killedAt = Date.now();
         await c.kill(worker, 'SIGKILL');
         worker = await c.start('worker2', ['worker']);
@@ -449,12 +450,8 @@ function sustainedRate(sorted: number[], pauseMs: number): number {
   return spanMs > 0 ? (sends * 1000) / spanMs : 0;
 }
 
-/**
- * The bot's Telegram reachability as `/health` reports it: `telegram` holds one entry per bot,
- * either a list of `{ bot_id, reachable }` or an object keyed by bot id with `{ reachable }`.
- */
+/** The bot's Telegram reachability as one process's `/health` reports it (`telegram.bots[]`), if it reports it. */
 function telegramReachability(health: any, botId: number): boolean | undefined {
-  const telegram = health?.telegram;
-  const entry = Array.isArray(telegram) ? telegram.find((t: { bot_id?: number }) => t.bot_id === botId) : telegram?.[String(botId)];
-  return typeof entry?.reachable === 'boolean' ? entry.reachable : undefined;
+  const entry = (health?.telegram?.bots as { bot_id: number; reachable: boolean }[] | undefined)?.find((b) => b.bot_id === botId);
+  return entry?.reachable;
 }

@@ -119,7 +119,7 @@ export class TgbaseCluster {
       logLines: () => parseLog(logFile),
     };
     this.processes.push(proc);
-    await this.waitReady(proc, options.timeoutMs ?? 120_000);
+    await this.waitReady(proc, options.timeoutMs ?? 180_000);
     return proc;
   }
 
