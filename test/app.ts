@@ -28,16 +28,8 @@ export interface TestApp {
 export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const suffix = randomBytes(6).toString('hex');
   const adminUrl = process.env.TEST_DATABASE_URL;
-  let databaseUrl: string | undefined;
-  if (adminUrl) {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database tgbase_test_${suffix}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/tgbase_test_${suffix}`;
-    databaseUrl = url.toString();
-  }
+  const database = adminUrl ? await createTestDatabase(adminUrl) : undefined;
+  const databaseUrl = database?.url;
   const config: Config = loadConfig({
     API_V2_KEY: BOOTSTRAP_KEY,
     DATA_DIR: 'memory://',
@@ -65,12 +57,30 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await deps.close();
-      if (adminUrl) {
-        const admin = new pg.Client({ connectionString: adminUrl });
-        await admin.connect();
-        await admin.query(`drop database if exists tgbase_test_${suffix} with (force)`);
-        await admin.end();
-      }
+      await database?.drop();
     },
   };
+}
+
+export interface TestDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** Creates a fresh PostgreSQL database (named `<prefix>_<random>`) through an admin URL. */
+export async function createTestDatabase(adminUrl: string, prefix = 'tgbase_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
 }

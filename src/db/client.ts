@@ -50,7 +50,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // An idle connection dropped by the server must not crash the process; the pool replaces it.
     pool.on('error', (err) => options.onIdleError?.(err));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
-    await migratePg(db as never, { migrationsFolder });
+    await migrateExclusively(options.url, db);
     return {
       db,
       kind: 'postgres',
@@ -79,6 +79,27 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
  * pool.end() resolves once it has asked each client to end, before their sockets close; wait for
  * every client's removal too, so a caller dropping the database next does not cut live connections.
  */
+/** Any constant shared by every tgbase process: the advisory lock migrations run under. */
+const MIGRATION_LOCK_KEY = 0x7467_6261_7365;
+
+/**
+ * Applies pending migrations while holding an advisory lock. Processes started together (api,
+ * bot, worker) would otherwise run the same DDL at once and fail on a fresh database; in turn,
+ * the later ones find nothing left to do. The lock is held on a connection of its own, outside
+ * the pool, so a pool of one connection still has it free for the migrations.
+ */
+async function migrateExclusively(url: string, db: Db): Promise<void> {
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await migratePg(db as never, { migrationsFolder });
+  } finally {
+    // Ending the session releases the lock, also when a migration failed.
+    await lock.end();
+  }
+}
+
 async function endPool(pool: pg.Pool): Promise<void> {
   let pending = pool.totalCount;
   const allRemoved = new Promise<void>((resolve) => {
