@@ -19,6 +19,7 @@ import { EnforcementService } from './modules/enforcement/enforcement.service.ts
 import { GroupsService } from './modules/groups/groups.service.ts';
 import { RolesService } from './modules/roles/roles.service.ts';
 import { RulesService } from './modules/rules/rules.service.ts';
+import { MessageRulesService } from './modules/rules/message-rules.service.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
 import { LedgerService } from './modules/ledger/ledger.service.ts';
 import { UsersService } from './modules/users/users.service.ts';
@@ -56,6 +57,8 @@ export interface Services {
   groups: GroupsService;
   roles: RolesService;
   rules: RulesService;
+  /** Keyword rules applied to group messages. */
+  messageRules: MessageRulesService;
   enforcement: EnforcementService;
   auth: AuthService;
   users: UsersService;
@@ -244,6 +247,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     groups,
     roles,
     rules,
+    messageRules: new MessageRulesService(rules, enforcement, logger.child({ module: 'rules' })),
     auth,
     users,
     ledger,

@@ -10,7 +10,7 @@ import { captchaComposer } from '../modules/captcha/captcha.bot.ts';
 import { enforcementComposer } from '../modules/enforcement/enforcement.bot.ts';
 import { groupsComposer } from '../modules/groups/groups.bot.ts';
 import { rolesComposer } from '../modules/roles/roles.bot.ts';
-import { rulesComposer } from '../modules/rules/rules.bot.ts';
+import { messageRulesComposer, rulesComposer } from '../modules/rules/rules.bot.ts';
 import { updateMetrics } from '../modules/metrics/metrics.bot.ts';
 import { paymentsComposer } from '../modules/payments/payments.bot.ts';
 import { parseCallback } from './callback-data.ts';
@@ -71,7 +71,8 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   // Payments and broadcast reachability write to the database directly: only an in-process bot has them.
   if (deps.services.broadcasts) guarded.use(broadcastsComposer(deps.services.broadcasts));
   if (deps.services.payments) guarded.use(paymentsComposer(deps.services.payments));
-  guarded.use(groupsComposer, captchaComposer, antifloodComposer, enforcementComposer, rulesComposer, rolesComposer, helpComposer, unhandledComposer);
+  // Keyword rules after captcha (newcomers are challenged first) and before flood counting and commands: a message they remove goes no further.
+  guarded.use(groupsComposer, captchaComposer, messageRulesComposer, antifloodComposer, enforcementComposer, rulesComposer, rolesComposer, helpComposer, unhandledComposer);
   bot.catch((err) => botLogger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'bot error outside the boundary'));
   return bot;
 }

@@ -15,6 +15,7 @@ import type { BotMetricsRecorder } from '../modules/metrics/metrics.recorder.ts'
 import type { PaymentsService } from '../modules/payments/payments.service.ts';
 import type { RolesService } from '../modules/roles/roles.service.ts';
 import type { RulesService } from '../modules/rules/rules.service.ts';
+import type { MessageRulesService } from '../modules/rules/message-rules.service.ts';
 import type { CallbackData } from './callback-data.ts';
 import type { Lang, Params, StringKey } from './i18n.ts';
 
@@ -28,6 +29,7 @@ export interface BotServices {
   members: Pick<MembersService, 'remember' | 'get' | 'byUsername'>;
   roles: Pick<RolesService, 'list' | 'standing'>;
   rules: Pick<RulesService, 'list'>;
+  messageRules: Pick<MessageRulesService, 'check'>;
   enforcement: Pick<EnforcementService, 'enforce' | 'userStatus' | 'updateSettings'>;
   antiflood: Pick<AntifloodService, 'onMessage'>;
   captcha: Pick<CaptchaService, 'challenge' | 'solve'>;

@@ -27,7 +27,8 @@ const en = {
   done_restrict: '✋ {user} restricted to text{for}.{reason}',
   done_unrestrict: '👐 {user} unrestricted.',
   rule_fired: '⚖️ {rule}: {action} for {user}.',
-  warns: '{user} has {count} active warning(s).',
+  warns: '{user} has {count} active warning(s); {limit} earn a {action}.',
+  warns_no_limit: '{user} has {count} active warning(s).',
   for_duration: ' for {duration}',
   reason: ' Reason: {reason}',
   panel_user: 'Admin panel for {user}. Buttons show the current state; press one to change it.',
@@ -36,7 +37,7 @@ const en = {
   btn_ban: 'Ban',
   btn_restrict: 'Restrict',
   btn_kick: '👢 Kick',
-  btn_warn: '⚠️ Warn ({count})',
+  btn_warn: '⚠️ Warn ({count}/{limit})',
   btn_unwarn: '↩️ Unwarn',
   feature_auto_delete_commands: 'Auto-delete commands',
   feature_auto_delete_welcome: 'Auto-delete welcome',
@@ -56,6 +57,7 @@ const en = {
   state_on: 'on',
   state_off: 'off',
   rules_none: 'No rules. {limit} warnings earn a {action}.',
+  rules_warn_limit: '{limit} warnings earn a {action}.',
   rules_header: 'Rules of {group}:',
   rule_line: '{n}. {name}: {trigger} → {action}',
   roles_none: 'No roles in this group yet; chat administrators may use every command.',
@@ -80,6 +82,7 @@ const en = {
   action_kick: 'kick',
   action_warn: 'warning',
   action_restrict: 'restriction',
+  action_delete: 'message deleted',
 } as const;
 
 export type StringKey = keyof typeof en;
@@ -109,7 +112,8 @@ const ru: Record<StringKey, string> = {
   done_restrict: '✋ {user} может писать только текст{for}.{reason}',
   done_unrestrict: '👐 С {user} сняты ограничения.',
   rule_fired: '⚖️ {rule}: {action} для {user}.',
-  warns: 'У {user} активных предупреждений: {count}.',
+  warns: 'У {user} активных предупреждений: {count}; за {limit} — {action}.',
+  warns_no_limit: 'У {user} активных предупреждений: {count}.',
   for_duration: ' на {duration}',
   reason: ' Причина: {reason}',
   panel_user: 'Панель для {user}. Кнопки показывают текущее состояние; нажмите, чтобы изменить.',
@@ -118,7 +122,7 @@ const ru: Record<StringKey, string> = {
   btn_ban: 'Бан',
   btn_restrict: 'Ограничение',
   btn_kick: '👢 Исключить',
-  btn_warn: '⚠️ Предупредить ({count})',
+  btn_warn: '⚠️ Предупредить ({count}/{limit})',
   btn_unwarn: '↩️ Снять предупреждение',
   feature_auto_delete_commands: 'Удалять команды',
   feature_auto_delete_welcome: 'Удалять приветствие',
@@ -138,6 +142,7 @@ const ru: Record<StringKey, string> = {
   state_on: 'включён',
   state_off: 'выключен',
   rules_none: 'Правил нет. За {limit} предупреждения — {action}.',
+  rules_warn_limit: 'За {limit} предупреждения — {action}.',
   rules_header: 'Правила {group}:',
   rule_line: '{n}. {name}: {trigger} → {action}',
   roles_none: 'Ролей в группе пока нет; администраторы чата могут использовать все команды.',
@@ -162,6 +167,7 @@ const ru: Record<StringKey, string> = {
   action_kick: 'исключение',
   action_warn: 'предупреждение',
   action_restrict: 'ограничение',
+  action_delete: 'сообщение удалено',
 };
 
 export const LANGUAGES = { en, ru } as const;
@@ -190,4 +196,9 @@ export function formatDuration(lang: Lang, seconds: number): string {
   if (seconds % 3600 === 0) return translate(lang, 'unit_h', { n: seconds / 3600 });
   if (seconds % 60 === 0) return translate(lang, 'unit_m', { n: seconds / 60 });
   return translate(lang, 'unit_s', { n: seconds });
+}
+
+/** " for 10 min" when timed, "" when permanent, in the context's language. */
+export function forDuration(ctx: { lang: Lang }, seconds: number | null): string {
+  return seconds ? translate(ctx.lang, 'for_duration', { duration: formatDuration(ctx.lang, seconds) }) : '';
 }

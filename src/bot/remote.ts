@@ -9,6 +9,7 @@ import type { EnforcementResult, EnforcementService, UserStatus } from '../modul
 import type { GroupView, SettingsView } from '../modules/groups/groups.service.ts';
 import { BotMetricsRecorder } from '../modules/metrics/metrics.recorder.ts';
 import type { Standing } from '../modules/roles/roles.service.ts';
+import type { RuleHit } from '../modules/rules/message-rules.service.ts';
 import type { BotDeps, BotServices } from './context.ts';
 import { BotRunner } from './runner.ts';
 
@@ -111,6 +112,9 @@ function remoteBotServices(client: TgbaseClient, cache: Cache, cacheSeconds: num
     },
     rules: {
       list: (groupId) => relay(client.listRules(groupId)),
+    },
+    messageRules: {
+      check: async (groupId, message) => (await relay(client.checkMessage(groupId, message))) as RuleHit | null,
     },
     enforcement: {
       async enforce(groupId, actionType, input) {

@@ -7,7 +7,7 @@ import type { EnforcementBody, EnforcementResult, UserActionStateBody, UserStatu
 import type { ActionType } from '../../../src/modules/enforcement/enforcement.service.ts';
 import type { CreateGroupBody, GroupStats, GroupView, SettingsView, UpdateGroupBody, UpdateSettingsBody } from '../../../src/modules/groups/groups.schema.ts';
 import type { CreateRoleBody, Member, RoleView, Standing, UpdateRoleBody } from '../../../src/modules/roles/roles.schema.ts';
-import type { CreateRuleBody, RuleHistoryView, RuleView, UpdateRuleBody } from '../../../src/modules/rules/rules.schema.ts';
+import type { CheckMessageBody, CreateRuleBody, RuleHistoryView, RuleHit, RuleView, UpdateRuleBody } from '../../../src/modules/rules/rules.schema.ts';
 
 /** Types come from the same TypeBox schemas the server validates with and publishes as OpenAPI. */
 type T<S extends TSchema> = Static<S>;
@@ -277,6 +277,11 @@ export class TgbaseClient {
   }
 
   /** Counts one member message for flood control; the penalty applied when it crossed the limit, else null. */
+  /** Checks one group message against the group's keyword rules; the rule that fired and what it did, or null. */
+  async checkMessage(groupId: number, message: T<typeof CheckMessageBody>): Promise<T<typeof RuleHit> | null> {
+    return (await this.call<{ fired: T<typeof RuleHit> | null }>('POST', `/api/v2/groups/${groupId}/rules/check`, message)).fired;
+  }
+
   async countMessage(groupId: number, userId: number, sentAt?: Date): Promise<ActionResult | null> {
     const body = { user_id: userId, ...(sentAt && { sent_at: sentAt.toISOString() }) };
     return (await this.call<{ penalty: ActionResult | null }>('POST', `/api/v2/groups/${groupId}/flood`, body)).penalty;

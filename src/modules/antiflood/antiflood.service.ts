@@ -2,13 +2,14 @@ import type { SharedState } from '../../platform/shared-state.ts';
 import type { EnforcementResult, EnforcementService } from '../enforcement/enforcement.service.ts';
 import type { GroupsService } from '../groups/groups.service.ts';
 import type { RuleView, RulesService } from '../rules/rules.service.ts';
+import type { MemberPenaltyAction } from '../rules/rules.tables.ts';
 
 interface Limit {
   rule: RuleView | null;
   name: string;
   messages: number;
   windowSeconds: number;
-  action: RuleView['penalty']['action'];
+  action: MemberPenaltyAction;
   duration: number | null;
 }
 
@@ -59,14 +60,13 @@ export class AntifloodService {
     const { moderation } = settings;
     const floodRules = rules.filter((r) => r.enabled && r.trigger.type === 'flood' && r.trigger.threshold);
     if (floodRules.length > 0) {
-      return floodRules.map((r) => ({
-        rule: r,
-        name: r.name,
-        messages: r.trigger.threshold!,
-        windowSeconds: r.trigger.window_seconds ?? moderation.flood_window_seconds,
-        action: r.penalty.action,
-        duration: r.penalty.duration ?? this.penaltyDuration(r.penalty.action),
-      }));
+      // Rules refuse `delete` for flood triggers at save time; the narrowing only tells the compiler.
+      return floodRules.flatMap((r) => {
+        const { action, duration } = r.penalty;
+        if (action === 'delete') return [];
+        const windowSeconds = r.trigger.window_seconds ?? moderation.flood_window_seconds;
+        return [{ rule: r, name: r.name, messages: r.trigger.threshold!, windowSeconds, action, duration: duration ?? this.penaltyDuration(action) }];
+      });
     }
     return [
       {

@@ -2,9 +2,11 @@ import { Composer, InlineKeyboard } from 'grammy';
 import { actorFor } from '../../bot/access.ts';
 import { encodeCallback, PANEL_ACTIONS } from '../../bot/callback-data.ts';
 import type { BotContext } from '../../bot/context.ts';
-import { formatDuration, type StringKey } from '../../bot/i18n.ts';
+import { forDuration, type StringKey } from '../../bot/i18n.ts';
 import { parseDuration, parseModerationArgs, resolveTarget, type Target } from '../../bot/targets.ts';
 import { editKeyboard } from '../groups/groups.bot.ts';
+import { groupWarnLimit } from '../rules/rules.bot.ts';
+import type { WarnLimit } from '../rules/rules.service.ts';
 import { PERMISSION_FOR, type EnforcementResult, type UserStatus } from './enforcement.service.ts';
 
 /** Commands that act on one member, each the enforcement action of the same name. */
@@ -50,8 +52,9 @@ inGroups.command('warns', async (ctx) => {
   const target = args.target ? await targetOf(ctx, args.target) : { id: ctx.from!.id, name: ctx.from!.first_name };
   if (!target) return;
   if (target.id !== ctx.from?.id && !(await actorFor(ctx, 'can_warn')).allowed) return ctx.reply(ctx.t('not_allowed'));
-  const status = await ctx.services.enforcement.userStatus(ctx.group.group_id, target.id);
-  await ctx.reply(ctx.t('warns', { user: target.name, count: status.has_warnings }));
+  const [status, limit] = await Promise.all([ctx.services.enforcement.userStatus(ctx.group.group_id, target.id), groupWarnLimit(ctx, ctx.group.group_id)]);
+  if (!limit) return ctx.reply(ctx.t('warns_no_limit', { user: target.name, count: status.has_warnings }));
+  await ctx.reply(ctx.t('warns', { user: target.name, count: status.has_warnings, limit: limit.limit, action: ctx.t(`action_${limit.action}` as StringKey) }));
 });
 
 inGroups.command('settings', async (ctx, next) => {
@@ -62,7 +65,7 @@ inGroups.command('settings', async (ctx, next) => {
   const target = await targetOf(ctx, args.target);
   if (!target) return;
   const status = await ctx.services.enforcement.userStatus(ctx.group.group_id, target.id);
-  await ctx.reply(ctx.t('panel_user', { user: target.name }), { reply_markup: userPanel(ctx, status) });
+  await ctx.reply(ctx.t('panel_user', { user: target.name }), { reply_markup: userPanel(ctx, status, await groupWarnLimit(ctx, ctx.group.group_id)) });
 });
 
 inGroups.on('callback_query', async (ctx, next) => {
@@ -74,7 +77,7 @@ inGroups.on('callback_query', async (ctx, next) => {
   // The button names the state it switches to, so two quick presses of a stale keyboard agree.
   await ctx.services.enforcement.enforce(groupId, data.a, { user_id: data.u, admin_id: actor.actorId, reason: 'admin panel', source: 'bot' });
   const status = await ctx.services.enforcement.userStatus(groupId, data.u);
-  await editKeyboard(ctx, userPanel(ctx, status));
+  await editKeyboard(ctx, userPanel(ctx, status, await groupWarnLimit(ctx, groupId)));
   await ctx.answerCallbackQuery({ text: ctx.t('done') });
 });
 
@@ -133,7 +136,7 @@ async function targetOf(ctx: BotContext, ref: ReturnType<typeof parseModerationA
 async function outcome(ctx: BotContext, command: MemberCommand, target: Target, result: EnforcementResult): Promise<string> {
   const reason = result.reason ? ctx.t('reason', { reason: result.reason }) : '';
   let limit: number | string = '∞';
-  if (command === 'warn') limit = (await ctx.services.groups.getSettings(result.group_id)).moderation.warn_limit || '∞';
+  if (command === 'warn') limit = (await groupWarnLimit(ctx, result.group_id))?.limit ?? '∞';
   let text = ctx.t(`done_${command}` as StringKey, { user: target.name, for: forDuration(ctx, result.duration), reason, count: result.warnings ?? 0, limit });
   if (result.rule_fired) {
     const penalty = result.rule_fired.result;
@@ -143,12 +146,8 @@ async function outcome(ctx: BotContext, command: MemberCommand, target: Target, 
   return text;
 }
 
-function forDuration(ctx: BotContext, seconds: number | null): string {
-  return seconds ? ctx.t('for_duration', { duration: formatDuration(ctx.lang, seconds) }) : '';
-}
-
 /** One button per action, each showing the member's current state and switching it. */
-function userPanel(ctx: BotContext, status: UserStatus): InlineKeyboard {
+function userPanel(ctx: BotContext, status: UserStatus, warnLimit: WarnLimit | null): InlineKeyboard {
   const u = status.user_id;
   const toggle = (label: string, on: boolean, enable: PanelAction, disable: PanelAction) =>
     keyboard.text(`${on ? '✅' : '❌'} ${label}`, encodeCallback({ k: 'u', a: on ? disable : enable, u }));
@@ -157,7 +156,7 @@ function userPanel(ctx: BotContext, status: UserStatus): InlineKeyboard {
   toggle(ctx.t('btn_ban'), status.is_banned, 'ban', 'unban').row();
   toggle(ctx.t('btn_restrict'), status.is_restricted, 'restrict', 'unrestrict');
   keyboard.text(ctx.t('btn_kick'), encodeCallback({ k: 'u', a: 'kick', u })).row();
-  keyboard.text(ctx.t('btn_warn', { count: status.has_warnings }), encodeCallback({ k: 'u', a: 'warn', u }));
+  keyboard.text(ctx.t('btn_warn', { count: status.has_warnings, limit: warnLimit?.limit ?? '∞' }), encodeCallback({ k: 'u', a: 'warn', u }));
   keyboard.text(ctx.t('btn_unwarn'), encodeCallback({ k: 'u', a: 'unwarn', u }));
   return keyboard;
 }

@@ -10,7 +10,7 @@ import type { ActionSource, AuditService } from '../audit/audit.service.ts';
 import type { BotsService } from '../bots/bots.service.ts';
 import { activeUntil, type GroupsService, type SettingsPatch, type SettingsView } from '../groups/groups.service.ts';
 import type { RolesService } from '../roles/roles.service.ts';
-import { matchingRule, type RuleView, type RulesService } from '../rules/rules.service.ts';
+import { matchingRule, warnLimitOf, type RuleView, type RulesService } from '../rules/rules.service.ts';
 import { EnforcementRepo, type UserActionRow } from './enforcement.repo.ts';
 
 export const ACTION_TYPES = [
@@ -125,6 +125,7 @@ interface UserPart {
   last_warning_at: string | null;
 }
 
+/** What a rule (or a setting acting as one) asks for, passed to enforce so the firing is recorded with the action. */
 interface Penalty {
   rule: RuleView | null;
   name: string;
@@ -245,6 +246,43 @@ export class EnforcementService {
       result.rule_fired = { rule_id: penalty.rule?.id ?? null, name: penalty.name, penalty: penalty.action, result: applied };
     }
     return result;
+  }
+
+  /**
+   * Deletes one group message with the group's bot, for a rule that fired on it: logs a
+   * `delete` entry and, when `firedBy` is given (the deletion is the rule's whole penalty), the firing, in one
+   * transaction. A message Telegram will not delete (already gone, no right) is logged as failed
+   * and reported as false, not thrown: the rule's other penalty still applies.
+   */
+  async deleteMessage(groupId: number, input: { message_id: number; user_id: number | null; reason: string | null }, firedBy?: RuleView): Promise<boolean> {
+    const group = await this.groups.get(groupId);
+    const api = await this.bots.apiFor(group.bot_id);
+    const logBase = {
+      group_id: groupId,
+      user_id: input.user_id,
+      admin_id: null,
+      action: 'delete',
+      reason: input.reason,
+      source: 'rule' as const,
+      duration: null,
+      meta: { message_id: input.message_id, ...(firedBy && { rule_id: firedBy.id, rule: firedBy.name }) },
+    };
+    if (api) {
+      try {
+        await api.deleteMessage(groupId, input.message_id);
+      } catch (err) {
+        const mapped = telegramError(err);
+        await this.audit.log({ ...logBase, result: 'failed', error: mapped.message });
+        this.announce(group.bot_id, logBase, 'failed', null, mapped.message);
+        return false;
+      }
+    }
+    await this.db.transaction(async (tx) => {
+      if (firedBy) await this.rules.recordFiring(firedBy, input.user_id, tx);
+      await this.audit.log(logBase, tx);
+    });
+    this.announce(group.bot_id, logBase, 'success', null, null);
+    return api !== null;
   }
 
   /** Seed 001's status: what is in force for this user now, expiry applied at read time. */
@@ -513,15 +551,13 @@ export class EnforcementService {
     let reset = true;
     if (warnRules.length > 0) {
       const rule = matchingRule(warnRules, 'warn_count', warnings);
-      if (rule) {
+      if (rule && rule.penalty.action !== 'delete') {
         penalty = { rule, name: rule.name, action: rule.penalty.action, duration: rule.penalty.duration ?? null };
         reset = rule.penalty.reset_warnings !== false;
       }
     } else {
-      const { moderation } = context.settings;
-      if (moderation.warn_limit > 0 && warnings >= moderation.warn_limit) {
-        penalty = { rule: null, name: 'warn_limit', action: moderation.warn_action, duration: moderation.warn_action_duration };
-      }
+      const limit = warnLimitOf([], context.settings.moderation);
+      if (limit && warnings >= limit.limit) penalty = { rule: null, name: limit.name, action: context.settings.moderation.warn_action, duration: limit.duration };
     }
     if (penalty && reset) await this.repo.revokeWarnings(groupId, userId, true, tx);
     return penalty;

@@ -3,17 +3,18 @@ import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import { Envelope, errorResponses, ok } from '../../platform/http.ts';
 import { groupFor } from '../groups/groups.access.ts';
 import { GroupParams } from '../groups/groups.schema.ts';
-import { CreateRuleBody, RuleHistoryView, RuleParams, RuleView, UpdateRuleBody } from './rules.schema.ts';
+import { CheckMessageBody, CreateRuleBody, RuleHistoryView, RuleHit, RuleParams, RuleView, UpdateRuleBody } from './rules.schema.ts';
 
 export const rulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { rules, roles } = app.services;
+  const { rules, roles, messageRules } = app.services;
   const tags = ['rules'];
+  const invalidRule = { 422: errorResponses[400] };
   const mayManage = async (groupId: number, adminId: number | undefined) => {
     if (adminId !== undefined) await roles.assertMayAct(groupId, adminId, null, 'can_manage_rules');
   };
 
   app.post('/api/v2/groups/:group_id/rules', {
-    schema: { tags, params: GroupParams, body: CreateRuleBody, response: { 201: Envelope(RuleView), ...errorResponses } },
+    schema: { tags, params: GroupParams, body: CreateRuleBody, response: { 201: Envelope(RuleView), ...errorResponses, ...invalidRule } },
     handler: async (request, reply) => {
       await groupFor(request, 'write');
       const { admin_id, ...input } = request.body;
@@ -39,7 +40,7 @@ export const rulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.put('/api/v2/groups/:group_id/rules/:rule_id', {
-    schema: { tags, params: RuleParams, body: UpdateRuleBody, response: { 200: Envelope(RuleView), ...errorResponses } },
+    schema: { tags, params: RuleParams, body: UpdateRuleBody, response: { 200: Envelope(RuleView), ...errorResponses, ...invalidRule } },
     handler: async (request) => {
       await groupFor(request, 'write');
       const { admin_id, ...patch } = request.body;
@@ -64,6 +65,20 @@ export const rulesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await groupFor(request, 'write');
       await rules.delete(request.params.group_id, request.params.rule_id);
       return ok(null, 'Rule deleted');
+    },
+  });
+
+  app.post('/api/v2/groups/:group_id/rules/check', {
+    schema: {
+      tags,
+      description: "Check one group message against the group's enabled keyword rules (for bots running in another process). The first match is applied (message deleted, penalty enforced, logged with the rule id) and returned; otherwise `fired` is null.",
+      params: GroupParams,
+      body: CheckMessageBody,
+      response: { 200: Envelope(Type.Object({ fired: Type.Union([RuleHit, Type.Null()]) })), ...errorResponses },
+    },
+    handler: async (request) => {
+      await groupFor(request, 'write');
+      return ok({ fired: await messageRules.check(request.params.group_id, request.body) });
     },
   });
 

@@ -3,6 +3,7 @@ import type { Cache } from '../../platform/cache.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { RulesRepo, type RuleHistoryRow, type RuleRow } from './rules.repo.ts';
+import { assertSafeKeyword, keywordRegExp } from './rules.patterns.ts';
 import type { RulePenalty, RuleTrigger } from './rules.tables.ts';
 
 export interface RuleView {
@@ -14,6 +15,7 @@ export interface RuleView {
   penalty: RulePenalty;
   priority: number;
   enabled: boolean;
+  exempt_admins: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -25,6 +27,7 @@ export interface RuleInput {
   penalty: RulePenalty;
   priority?: number;
   enabled?: boolean;
+  exempt_admins?: boolean;
 }
 
 export interface RuleHistoryView {
@@ -53,7 +56,7 @@ export class RulesService {
   }
 
   async create(groupId: number, input: RuleInput, actorId: number | null = null): Promise<RuleView> {
-    assertTriggerComplete(input.trigger);
+    assertRuleValid(input.trigger, input.penalty);
     const row = await this.db.transaction(async (tx) => {
       const created = await this.repo.insert(
         {
@@ -64,6 +67,7 @@ export class RulesService {
           penalty: input.penalty,
           priority: input.priority ?? 0,
           enabled: input.enabled ?? true,
+          exemptAdmins: input.exempt_admins ?? true,
         },
         tx,
       );
@@ -85,7 +89,10 @@ export class RulesService {
   }
 
   async update(groupId: number, ruleId: number, patch: Partial<RuleInput>, actorId: number | null = null): Promise<RuleView> {
-    if (patch.trigger) assertTriggerComplete(patch.trigger);
+    if (patch.trigger || patch.penalty) {
+      const current = await this.get(groupId, ruleId);
+      assertRuleValid(patch.trigger ?? current.trigger, patch.penalty ?? current.penalty);
+    }
     const row = await this.db.transaction(async (tx) => {
       const updated = await this.repo.update(
         groupId,
@@ -97,6 +104,7 @@ export class RulesService {
           ...(patch.penalty !== undefined && { penalty: patch.penalty }),
           ...(patch.priority !== undefined && { priority: patch.priority }),
           ...(patch.enabled !== undefined && { enabled: patch.enabled }),
+          ...(patch.exempt_admins !== undefined && { exemptAdmins: patch.exempt_admins }),
         },
         tx,
       );
@@ -136,8 +144,8 @@ export class RulesService {
     return matchingRule(await this.list(groupId), type, value);
   }
 
-  /** Records that a rule fired on a user, in the transaction that applied its penalty. */
-  async recordFiring(rule: RuleView, targetUserId: number, tx: Executor): Promise<void> {
+  /** Records that a rule fired on a user (null: a message sent on behalf of a chat), in the transaction that applied its penalty. */
+  async recordFiring(rule: RuleView, targetUserId: number | null, tx: Executor): Promise<void> {
     await this.repo.addHistory(
       { ruleId: rule.id, groupId: rule.group_id, change: 'fired', snapshot: { ...rule }, actorId: null, targetUserId },
       tx,
@@ -148,6 +156,34 @@ export class RulesService {
     await this.repo.addHistory({ ruleId: row.id, groupId: row.groupId, change, snapshot: { ...toView(row) }, actorId, targetUserId }, tx);
     await this.audit.log({ group_id: row.groupId, admin_id: actorId, action: `rule_${change}`, meta: { rule_id: row.id, name: row.name } }, tx);
   }
+}
+
+/** The next penalty a member's warnings earn, and at how many. */
+export interface WarnLimit {
+  limit: number;
+  action: RulePenalty['action'];
+  duration: number | null;
+  name: string;
+  rule: RuleView | null;
+}
+
+/**
+ * What warnings earn, the one answer for enforcement, `/warn`, `/warns`, `/rules` and the
+ * panel: with enabled `warn_count` rules, the lowest threshold (the highest-priority rule among
+ * equals); without, the group's `warn_limit` setting; null when warnings earn nothing.
+ */
+export function warnLimitOf(
+  rules: RuleView[],
+  moderation: { warn_limit: number; warn_action: RulePenalty['action']; warn_action_duration: number | null },
+): WarnLimit | null {
+  const warnRules = rules.filter((r) => r.enabled && r.trigger.type === 'warn_count' && r.trigger.threshold);
+  if (warnRules.length === 0) {
+    if (moderation.warn_limit <= 0) return null;
+    return { limit: moderation.warn_limit, action: moderation.warn_action, duration: moderation.warn_action_duration, name: 'warn_limit', rule: null };
+  }
+  const limit = Math.min(...warnRules.map((r) => r.trigger.threshold!));
+  const rule = warnRules.find((r) => r.trigger.threshold === limit)!;
+  return { limit, action: rule.penalty.action, duration: rule.penalty.duration ?? null, name: rule.name, rule };
 }
 
 /** Among `rules` (ordered by priority, highest first), the first enabled one of `type` that `value` meets. */
@@ -161,21 +197,34 @@ function triggerMet(trigger: RuleTrigger, value: number | string): boolean {
     case 'flood':
       return typeof value === 'number' && value >= (trigger.threshold ?? Number.POSITIVE_INFINITY);
     case 'keyword':
-      return typeof value === 'string' && trigger.pattern !== undefined && new RegExp(trigger.pattern, 'iu').test(value);
+      return typeof value === 'string' && trigger.pattern !== undefined && compiledKeyword(trigger).test(value);
   }
 }
 
-function assertTriggerComplete(trigger: RuleTrigger): void {
+const compiledKeywords = new WeakMap<RuleTrigger, RegExp>();
+
+/**
+ * The trigger's regular expression, compiled once per cached rule list: the list is replaced
+ * when a rule changes, so the compiled form goes with it.
+ */
+export function compiledKeyword(trigger: RuleTrigger): RegExp {
+  let regex = compiledKeywords.get(trigger);
+  if (!regex) {
+    regex = keywordRegExp(trigger);
+    compiledKeywords.set(trigger, regex);
+  }
+  return regex;
+}
+
+function assertRuleValid(trigger: RuleTrigger, penalty: RulePenalty): void {
   if ((trigger.type === 'warn_count' || trigger.type === 'flood') && !trigger.threshold) {
     throw new AppError('INVALID_RULE', { message: `Trigger "${trigger.type}" needs a threshold` });
   }
   if (trigger.type === 'keyword') {
     if (!trigger.pattern) throw new AppError('INVALID_RULE', { message: 'Trigger "keyword" needs a pattern' });
-    try {
-      new RegExp(trigger.pattern, 'iu');
-    } catch {
-      throw new AppError('INVALID_RULE', { message: 'Trigger pattern is not a valid regular expression' });
-    }
+    assertSafeKeyword(trigger);
+  } else if (penalty.action === 'delete') {
+    throw new AppError('INVALID_RULE', { message: 'Penalty "delete" needs a message: only keyword rules may use it' });
   }
 }
 
@@ -189,6 +238,7 @@ function toView(row: RuleRow): RuleView {
     penalty: row.penalty,
     priority: row.priority,
     enabled: row.enabled,
+    exempt_admins: row.exemptAdmins,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -6,13 +6,21 @@ export interface RuleTrigger {
   type: 'warn_count' | 'flood' | 'keyword';
   threshold?: number;
   pattern?: string;
+  /** For `keyword`: `regex` (default) or `literal` text; both case-insensitive. */
+  match?: 'regex' | 'literal';
   window_seconds?: number;
 }
 
+/** Penalties that act on a member through enforcement. */
+export type MemberPenaltyAction = 'mute' | 'ban' | 'kick' | 'warn' | 'restrict';
+
 export interface RulePenalty {
-  action: 'mute' | 'ban' | 'kick' | 'warn' | 'restrict';
+  /** `delete` only removes the message, so only `keyword` rules may use it. */
+  action: MemberPenaltyAction | 'delete';
   duration?: number | null;
   reset_warnings?: boolean;
+  /** For `keyword` rules: also delete the matching message (default true). */
+  delete_message?: boolean;
 }
 
 export const rules = pgTable(
@@ -28,6 +36,8 @@ export const rules = pgTable(
     penalty: jsonb('penalty').$type<RulePenalty>().notNull(),
     priority: integer('priority').notNull().default(0),
     enabled: boolean('enabled').notNull().default(true),
+    /** Chat administrators are not checked against the rule unless this is false. */
+    exemptAdmins: boolean('exempt_admins').notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

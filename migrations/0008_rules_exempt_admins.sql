@@ -1,0 +1,1 @@
+ALTER TABLE "rules" ADD COLUMN "exempt_admins" boolean DEFAULT true NOT NULL;
