@@ -12,6 +12,7 @@ import type { GroupView, GroupsService } from '../modules/groups/groups.service.
 import type { MembersService } from '../modules/members/members.service.ts';
 import type { BotMetricsRecorder } from '../modules/metrics/metrics.recorder.ts';
 import type { PaymentsService } from '../modules/payments/payments.service.ts';
+import type { PluginsService } from '../modules/plugins/plugins.service.ts';
 import type { RolesService } from '../modules/roles/roles.service.ts';
 import type { RulesService } from '../modules/rules/rules.service.ts';
 import type { CallbackData } from './callback-data.ts';
@@ -32,6 +33,8 @@ export interface BotServices {
   captcha: Pick<CaptchaService, 'challenge' | 'solve'>;
   bots: Pick<BotsService, 'deleteMessageLater'>;
   botMetrics: BotMetricsRecorder;
+  /** The module switches: composers run through `whenEnabled`. */
+  plugins: Pick<PluginsService, 'isEnabled'>;
   /** Stars payments credit the ledger directly, so only an in-process bot takes them. */
   payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>;
   /** Who blocked the bot (broadcast reachability); in-process only, like payments. */
