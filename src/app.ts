@@ -34,6 +34,7 @@ import { broadcastsRoutes } from './modules/broadcasts/broadcasts.routes.ts';
 import { catalogRoutes, generationsRoutes } from './modules/generations/generations.routes.ts';
 import { paymentsRoutes } from './modules/payments/payments.routes.ts';
 import { pluginsRoutes } from './modules/plugins/plugins.routes.ts';
+import { installModuleGate } from './modules/plugins/plugins.gate.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
 import { filesRoutes } from './modules/files/files.routes.ts';
 import { inboundWebhooksRoutes, webhooksRoutes } from './modules/webhooks/webhooks.routes.ts';
@@ -68,6 +69,8 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  // Before any route: routes declaring `config: { module }` get the switch's gate.
+  installModuleGate(app);
   app.addSchema(ErrorBody);
   await app.register(httpMonitoring);
 

@@ -144,6 +144,8 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const botMetrics = new BotMetricsRecorder(metricsRegistry);
 
   const audit = new AuditService(db);
+  // Module switches first: the services below ask them.
+  const plugins = new PluginsService(db, cache);
   const bots = new BotsService(
     db,
     secrets,
@@ -198,9 +200,9 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     users,
     ledger,
     { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
+    plugins,
   );
-  const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events);
-  const plugins = new PluginsService(db, cache);
+  const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events, plugins);
   const metrics = new MetricsService(botMetrics, database, cache, bots, groups, audit, VERSION);
   const liveLogs = options.liveLogs ?? new LiveLogStream();
   const integrations = new IntegrationsService(bots, plugins);
@@ -230,6 +232,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       sliceSeconds: config.BROADCAST_SLICE_SECONDS,
       telegram,
       ...(config.REDIS_URL && { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX } }),
+      switchedOn: (botId) => plugins.isEnabled(botId, 'broadcasts'),
     },
     logger.child({ module: 'broadcasts' }),
   );
@@ -258,7 +261,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       await jobs.send(CAPTCHA_EXPIRE, { group_id: groupId, user_id: userId }, { startAfter: runAt });
     }),
     antiflood: new AntifloodService(shared, groups, rules, enforcement, config.BOT_FLOOD_PENALTY_SECONDS),
-    nightMode: new NightModeService(db, groups, enforcement),
+    nightMode: new NightModeService(db, groups, enforcement, plugins),
     botMetrics,
     metrics,
     generations,

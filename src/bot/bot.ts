@@ -7,12 +7,13 @@ import { boundCalls, CLIENT_BACKSTOP_SECONDS, telegramOptions } from '../platfor
 import { antifloodComposer } from '../modules/antiflood/antiflood.bot.ts';
 import { broadcastsComposer } from '../modules/broadcasts/broadcasts.bot.ts';
 import { captchaComposer } from '../modules/captcha/captcha.bot.ts';
-import { enforcementComposer } from '../modules/enforcement/enforcement.bot.ts';
+import { chatLockComposer, enforcementComposer } from '../modules/enforcement/enforcement.bot.ts';
 import { groupsComposer } from '../modules/groups/groups.bot.ts';
 import { rolesComposer } from '../modules/roles/roles.bot.ts';
 import { messageRulesComposer, rulesComposer } from '../modules/rules/rules.bot.ts';
 import { updateMetrics } from '../modules/metrics/metrics.bot.ts';
-import { paymentsComposer } from '../modules/payments/payments.bot.ts';
+import { checkoutComposer, declineCheckout, paymentsComposer } from '../modules/payments/payments.bot.ts';
+import { whenEnabled } from '../modules/plugins/plugins.bot.ts';
 import { parseCallback } from './callback-data.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { langOf, translate } from './i18n.ts';
@@ -69,10 +70,23 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   // Inside the boundary, so that handler errors are counted before the boundary answers them.
   guarded.use(updateMetrics(deps.services.botMetrics));
   // Payments and broadcast reachability write to the database directly: only an in-process bot has them.
+  // Reachability is followed even with broadcasts switched off, so that they reach the right users once back on.
   if (deps.services.broadcasts) guarded.use(broadcastsComposer(deps.services.broadcasts));
-  if (deps.services.payments) guarded.use(paymentsComposer(deps.services.payments));
+  if (deps.services.payments) guarded.use(whenEnabled('payments', checkoutComposer(deps.services.payments), declineCheckout), paymentsComposer(deps.services.payments));
   // Keyword rules after captcha (newcomers are challenged first) and before flood counting and commands: a message they remove goes no further.
-  guarded.use(groupsComposer, captchaComposer, messageRulesComposer, antifloodComposer, enforcementComposer, rulesComposer, rolesComposer, helpComposer, unhandledComposer);
+  // Module switches: a composer of a switched-off module lets updates pass untouched (welcome is gated in sendWelcome).
+  guarded.use(
+    groupsComposer,
+    captchaComposer,
+    whenEnabled('rules', messageRulesComposer),
+    whenEnabled('rules', antifloodComposer),
+    whenEnabled('moderation', enforcementComposer),
+    whenEnabled('night_mode', chatLockComposer),
+    whenEnabled('rules', rulesComposer),
+    rolesComposer,
+    helpComposer,
+    unhandledComposer,
+  );
   bot.catch((err) => botLogger.error({ err: err.error, update_id: err.ctx.update.update_id }, 'bot error outside the boundary'));
   return bot;
 }

@@ -13,6 +13,7 @@ import type { GroupView, GroupsService } from '../modules/groups/groups.service.
 import type { MembersService } from '../modules/members/members.service.ts';
 import type { BotMetricsRecorder } from '../modules/metrics/metrics.recorder.ts';
 import type { PaymentsService } from '../modules/payments/payments.service.ts';
+import type { PluginsService } from '../modules/plugins/plugins.service.ts';
 import type { RolesService } from '../modules/roles/roles.service.ts';
 import type { RulesService } from '../modules/rules/rules.service.ts';
 import type { MessageRulesService } from '../modules/rules/message-rules.service.ts';
@@ -36,6 +37,8 @@ export interface BotServices {
   /** `onChange` and `recordTokenCheck` only in-process: a remote bot runs a fixed set of tokens, and tgbase checks them itself. */
   bots: Pick<BotsService, 'deleteMessageLater'> & Partial<Pick<BotsService, 'onChange' | 'recordTokenCheck'>>;
   botMetrics: BotMetricsRecorder;
+  /** The module switches: composers run through `whenEnabled`. */
+  plugins: Pick<PluginsService, 'isEnabled'>;
   /** Stars payments credit the ledger directly, so only an in-process bot takes them. */
   payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>;
   /** Who blocked the bot (broadcast reachability); in-process only, like payments. */

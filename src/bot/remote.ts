@@ -138,6 +138,13 @@ function remoteBotServices(client: TgbaseClient, cache: Cache, cacheSeconds: num
       deleteMessageLater: (botId, chatId, messageId, afterSeconds) => relay(client.scheduleMessageDeletion(botId, chatId, messageId, afterSeconds)),
     },
     botMetrics: new BotMetricsRecorder(createMetricsRegistry()),
+    plugins: {
+      // Like settings: a switch flipped on the server shows here within `cacheSeconds`.
+      async isEnabled(botId, name) {
+        const states = await cache.getOrLoad(`plugins:${botId}`, cacheSeconds, async () => (await relay(client.listPlugins(botId))).plugins);
+        return states.find((p) => p.name === name)?.enabled ?? false;
+      },
+    },
   };
 }
 

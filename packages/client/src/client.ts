@@ -8,6 +8,7 @@ import type { ActionType } from '../../../src/modules/enforcement/enforcement.se
 import type { CreateGroupBody, GroupStats, GroupView, SettingsView, UpdateGroupBody, UpdateSettingsBody } from '../../../src/modules/groups/groups.schema.ts';
 import type { CreateRoleBody, Member, RoleView, Standing, UpdateRoleBody } from '../../../src/modules/roles/roles.schema.ts';
 import type { CheckMessageBody, CreateRuleBody, RuleHistoryView, RuleHit, RuleView, UpdateRuleBody } from '../../../src/modules/rules/rules.schema.ts';
+import type { PluginList } from '../../../src/modules/plugins/plugins.schema.ts';
 
 /** Types come from the same TypeBox schemas the server validates with and publishes as OpenAPI. */
 type T<S extends TSchema> = Static<S>;
@@ -243,6 +244,11 @@ export class TgbaseClient {
   /** Deletes one of the bot's messages after `afterSeconds`, by a durable job on the server. */
   async scheduleMessageDeletion(botId: number, chatId: number, messageId: number, afterSeconds: number): Promise<void> {
     await this.call('POST', `/api/v2/bots/${botId}/scheduled-deletions`, { chat_id: chatId, message_id: messageId, delete_after_seconds: afterSeconds });
+  }
+
+  /** The bot's module switches (seed 003's plugins) and whether each is on. */
+  async listPlugins(botId: number): Promise<T<typeof PluginList>> {
+    return this.call('GET', '/api/plugins', undefined, { bot_id: botId });
   }
 
   // What a bot running in its own process needs (global keys for members)

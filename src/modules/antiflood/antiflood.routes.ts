@@ -23,6 +23,8 @@ export const antifloodRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: MessageBody,
       response: { 200: Envelope(Type.Object({ penalty: Type.Union([EnforcementResult, Type.Null()]) })), ...errorResponses },
     },
+    // Flood limits are automatic penalties: the rules switch.
+    config: { module: 'rules' },
     handler: async (request) => {
       await groupFor(request, 'write');
       const sentAt = request.body.sent_at ? Date.parse(request.body.sent_at) : Date.now();

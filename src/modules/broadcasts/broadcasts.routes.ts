@@ -15,6 +15,7 @@ export const broadcastsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/v1/admin/broadcasts', {
     schema: { tags, body: CreateBroadcastBody, response: { 201: BroadcastView, ...errorResponses } },
+    config: { module: 'broadcasts' },
     handler: async (request, reply) => {
       const { bot_id, ...input } = request.body;
       if (input.photo && input.text.length > 1024) throw new AppError('CAPTION_TOO_LONG', { message: 'With a photo the text is a caption: at most 1024 characters' });
@@ -36,6 +37,7 @@ export const broadcastsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/v1/admin/broadcasts/:public_id/start', {
     schema: { tags, params: BroadcastParams, querystring: BotIdQuery, response: { 200: BroadcastView, ...errorResponses, ...conflictResponse } },
+    config: { module: 'broadcasts' },
     handler: async (request) => broadcasts.start(botOf(request, 'write'), request.params.public_id),
   });
 

@@ -52,6 +52,8 @@ export interface BroadcastsOptions {
   telegram: TelegramOptions;
   /** With Redis, every worker process shares each bot's rate (one limiter per bot in Redis). */
   redis?: { url: string; prefix: string };
+  /** Whether the bot's broadcasts switch is on; while it is off, running broadcasts pause. Always on when not given. */
+  switchedOn?: (botId: number) => Promise<boolean>;
 }
 
 /** Hands the rest of a broadcast to the next job (the job engine in production). */
@@ -60,6 +62,8 @@ export interface BroadcastScheduler {
 }
 
 const CANCEL_CHECK_MS = 250;
+/** A paused broadcast looks at its switch this often: switching back on resumes it within this time. */
+const PAUSED_RECHECK_MS = 5000;
 const MAX_SEND_ATTEMPTS = 3;
 
 /**
@@ -146,6 +150,9 @@ export class BroadcastsService {
   async sendSlice(broadcastId: number): Promise<void> {
     const broadcast = await this.repo.find(broadcastId);
     if (!broadcast || broadcast.status !== 'running') return;
+    const switchedOn = () => this.options.switchedOn?.(broadcast.botId) ?? Promise.resolve(true);
+    // Switched off: the broadcast stays running with its recipients pending, and looks again later.
+    if (!(await switchedOn())) return await this.scheduler.continueLater(broadcastId, PAUSED_RECHECK_MS);
     const api = await this.clientFor(broadcast.botId);
     if (!api) {
       await this.repo.transition(broadcastId, ['running'], { status: 'cancelled', finishedAt: new Date() });
@@ -156,12 +163,19 @@ export class BroadcastsService {
     const attempts = new AttemptLog((ids) => this.repo.markAttempted(broadcastId, ids));
 
     let cancelled = false;
+    let paused = false;
     const watcher = setInterval(() => {
       this.repo.statusOf(broadcastId).then(
         (status) => (cancelled ||= status !== 'running'),
         () => undefined,
       );
+      switchedOn().then(
+        (on) => (paused ||= !on),
+        () => undefined,
+      );
     }, CANCEL_CHECK_MS);
+    // A pause stops the slice like a cancel (unsent recipients go back to pending), then hands on.
+    const stopped = () => cancelled || paused;
     const sliceEnd = Date.now() + this.options.sliceSeconds * 1000;
     const pace = await this.pacerFor(broadcast.botId);
     // At a limited rate a batch lasts about half a second: a crash leaves few recipients in doubt.
@@ -171,7 +185,11 @@ export class BroadcastsService {
     let previous: Promise<void> = Promise.resolve();
     try {
       for (;;) {
-        if (cancelled) return await previous;
+        if (stopped()) {
+          await previous;
+          if (paused && !cancelled) await this.scheduler.continueLater(broadcastId, PAUSED_RECHECK_MS);
+          return;
+        }
         const batch = await this.repo.claim(broadcastId, batchSize);
         if (batch.length === 0) {
           await previous;
@@ -180,9 +198,9 @@ export class BroadcastsService {
         const sending = Promise.all(
           batch.map((chatId) =>
             pace(async () => {
-              if (cancelled) return notSent(chatId);
+              if (stopped()) return notSent(chatId);
               await attempts.mark(chatId);
-              return this.sendOne(api, broadcast, chatId, () => cancelled);
+              return this.sendOne(api, broadcast, chatId, stopped);
             }),
           ),
         ).then((results) =>

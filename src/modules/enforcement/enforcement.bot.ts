@@ -17,15 +17,20 @@ type PanelAction = (typeof PANEL_ACTIONS)[number];
 const SCHEDULE = /^([01]\d|2[0-3]):([0-5]\d)\s*[-–]\s*([01]\d|2[0-3]):([0-5]\d)$/;
 
 /**
- * Moderation from Telegram: member commands, `/warns`, the per-user admin panel
- * (`/settings @user`), and the chat-wide `/lockdown`, `/unlock` and `/nightmode`. Every action
- * goes through EnforcementService.enforce, which checks role priority, calls Telegram, records
- * state and writes the log.
+ * Moderation from Telegram: member commands, `/warns` and the per-user admin panel
+ * (`/settings @user`). Every action goes through EnforcementService.enforce, which checks role
+ * priority, calls Telegram, records state and writes the log.
  */
 export const enforcementComposer = new Composer<BotContext>();
 const inGroups = enforcementComposer.chatType(['group', 'supergroup']);
 
-enforcementComposer.chatType('private').command([...MEMBER_COMMANDS, 'warns', 'lockdown', 'unlock', 'nightmode'], (ctx) => ctx.reply(ctx.t('groups_only')));
+enforcementComposer.chatType('private').command([...MEMBER_COMMANDS, 'warns'], (ctx) => ctx.reply(ctx.t('groups_only')));
+
+/** The chat-wide `/lockdown`, `/unlock` and `/nightmode`: the night_mode switch, apart from member moderation. */
+export const chatLockComposer = new Composer<BotContext>();
+const lockInGroups = chatLockComposer.chatType(['group', 'supergroup']);
+
+chatLockComposer.chatType('private').command(['lockdown', 'unlock', 'nightmode'], (ctx) => ctx.reply(ctx.t('groups_only')));
 
 for (const command of MEMBER_COMMANDS) {
   inGroups.command(command, async (ctx) => {
@@ -81,7 +86,7 @@ inGroups.on('callback_query', async (ctx, next) => {
   await ctx.answerCallbackQuery({ text: ctx.t('done') });
 });
 
-inGroups.command(['lockdown', 'unlock'], async (ctx) => {
+lockInGroups.command(['lockdown', 'unlock'], async (ctx) => {
   if (!ctx.group) return;
   const actor = await actorFor(ctx, 'can_lockdown');
   if (!actor.allowed) return ctx.reply(ctx.t('not_allowed'));
@@ -93,7 +98,7 @@ inGroups.command(['lockdown', 'unlock'], async (ctx) => {
   await ctx.reply(lock ? ctx.t('lockdown_on', { for: forDuration(ctx, duration) }) : ctx.t('lockdown_off'));
 });
 
-inGroups.command('nightmode', async (ctx) => {
+lockInGroups.command('nightmode', async (ctx) => {
   const group = ctx.group;
   if (!group) return;
   const arg = ctx.match.trim().toLowerCase();

@@ -1,8 +1,14 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
+import type { PluginName } from '../plugins/plugins.service.ts';
 import { AppError } from '../../platform/errors.ts';
 import { Envelope, errorResponses, ok } from '../../platform/http.ts';
 import { groupFor } from '../groups/groups.access.ts';
 import { EnforcementBody, EnforcementParams, EnforcementResult, UserActionStateBody, UserParams, UserStatus } from './enforcement.schema.ts';
+
+/** Chat-wide lockdown and night mode belong to the night_mode switch; the rest is moderation. */
+const CHAT_WIDE = new Set(['lockdown', 'unlock', 'night_mode_on', 'night_mode_off']);
+const moduleOfAction = (request: FastifyRequest): PluginName => (CHAT_WIDE.has((request.params as { action_type: string }).action_type) ? 'night_mode' : 'moderation');
 
 const mismatch = (field: string) => new AppError('PATH_BODY_MISMATCH', { message: `${field} in the body differs from the path` });
 
@@ -19,6 +25,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: EnforcementBody,
       response: { 200: Envelope(EnforcementResult), ...errorResponses, ...upstreamErrors },
     },
+    config: { module: moduleOfAction },
     handler: async (request) => {
       await groupFor(request, 'write');
       const { group_id, action_type } = request.params;
@@ -47,6 +54,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: UserActionStateBody,
       response: { 200: Envelope(UserStatus), ...errorResponses },
     },
+    config: { module: 'moderation' },
     handler: async (request) => {
       await groupFor(request, 'write');
       const { group_id, user_id } = request.params;

@@ -10,6 +10,7 @@ import type { ActionSource, AuditService } from '../audit/audit.service.ts';
 import type { BotsService } from '../bots/bots.service.ts';
 import { activeUntil, type GroupsService, type SettingsPatch, type SettingsView } from '../groups/groups.service.ts';
 import type { RolesService } from '../roles/roles.service.ts';
+import type { PluginsService } from '../plugins/plugins.service.ts';
 import { matchingRule, warnLimitOf, type RuleView, type RulesService } from '../rules/rules.service.ts';
 import { EnforcementRepo, type UserActionRow } from './enforcement.repo.ts';
 
@@ -154,6 +155,7 @@ export class EnforcementService {
     private readonly bots: BotsService,
     private readonly userTtlSeconds: number,
     private readonly events?: PlatformEvents,
+    private readonly plugins?: Pick<PluginsService, 'isEnabled'>,
   ) {
     this.repo = new EnforcementRepo(db);
   }
@@ -188,8 +190,9 @@ export class EnforcementService {
     const source = input.source ?? 'api';
     const logBase = { group_id: groupId, user_id: userId, admin_id: adminId, action, reason, source, duration, meta: firedBy ? { rule_id: firedBy.rule?.id ?? null, rule: firedBy.name } : {} };
 
-    const penaltyContext: PenaltyContext | null =
-      action === 'warn' ? { rules: await this.rules.list(groupId), settings: await this.groups.getSettings(groupId) } : null;
+    // With the rules switch off a warning is only counted: no automatic penalty.
+    const rulesOn = action === 'warn' && (group.bot_id === null || (await this.plugins?.isEnabled(group.bot_id, 'rules')) !== false);
+    const penaltyContext: PenaltyContext | null = rulesOn ? { rules: await this.rules.list(groupId), settings: await this.groups.getSettings(groupId) } : null;
     const lockKey = `${groupId}:${userId ?? 'chat'}`;
     const outcome = await this.mutex.run(lockKey, async () => {
       let savedPermissions: Record<string, boolean> | null | undefined;

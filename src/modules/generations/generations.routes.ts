@@ -84,6 +84,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/generations/price', {
     schema: { tags, body: PriceBody, response: { 200: PriceResponse, ...errorResponses, 429: errorResponses[400] } },
     config: {
+      module: 'generations',
       rateLimit: {
         max: config.PRICE_RATE_LIMIT_PER_MINUTE,
         timeWindow: 60_000,
@@ -109,6 +110,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/v1/generations/submit', {
     schema: { tags, body: SubmitBody, response: { 200: SubmitResponse, ...errorResponses, 402: errorResponses[400], 409: errorResponses[400], ...unavailable } },
+    config: { module: 'generations' },
     handler: async (request) => {
       const botId = userBot(request, request.body.telegram_id, request.body.bot_id, 'write');
       return submitted(await generations.submit(botId, request.body, 'image'));
@@ -117,6 +119,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/v1/tools/:tool', {
     schema: { tags: ['tools'], params: ToolParams, body: ToolBody, response: { 200: SubmitResponse, ...errorResponses, 402: errorResponses[400], 409: errorResponses[400], ...unavailable } },
+    config: { module: 'generations' },
     handler: async (request) => {
       const botId = userBot(request, request.body.telegram_id, request.body.bot_id, 'write');
       return submitted(await generations.submit(botId, { ...request.body, model_id: request.params.tool }, 'tool'));
@@ -155,6 +158,8 @@ export const generationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/v1/media/upload', {
     schema: { tags: ['media'], consumes: ['multipart/form-data'], response: { 200: UploadResponse, ...errorResponses, 413: errorResponses[400], ...unavailable } },
+    // Uploads are generation inputs.
+    config: { module: 'generations' },
     handler: async (request) => {
       const principal = principalOf(request);
       tenantBotId(principal, requestedBotId(request));

@@ -97,6 +97,8 @@ export async function editKeyboard(ctx: BotContext, keyboard: InlineKeyboard): P
 /** Sends the group's welcome message (when it has one), removed later if the group asks for it. */
 export async function sendWelcome(ctx: BotContext, member: User): Promise<void> {
   const group = ctx.group!;
+  // The one place every welcome goes through (at once, or after the captcha): the welcome switch.
+  if (!(await ctx.services.plugins.isEnabled(ctx.botId, 'welcome'))) return;
   const settings = await ctx.services.groups.getSettings(group.group_id);
   if (!settings.welcome_message) return;
   const sent = await ctx.api.sendMessage(group.group_id, fill(settings.welcome_message, { first_name: member.first_name, group: group.name }));

@@ -83,7 +83,7 @@ export class GroupsRepo {
   /** Active groups with a night-mode schedule, with their time zone. */
   async nightSchedules(tx: Executor = this.db) {
     return tx
-      .select({ groupId: groups.groupId, timezone: groups.timezone, schedule: groupSettings.nightModeSchedule })
+      .select({ groupId: groups.groupId, botId: groups.botId, timezone: groups.timezone, schedule: groupSettings.nightModeSchedule })
       .from(groupSettings)
       .innerJoin(groups, eq(groups.groupId, groupSettings.groupId))
       .where(and(isNotNull(groupSettings.nightModeSchedule), eq(groups.isActive, true)));

@@ -261,9 +261,9 @@ export class GroupsService {
   }
 
   /** Active groups with a night-mode schedule, for the scheduler. */
-  async nightSchedules(): Promise<{ group_id: number; timezone: string; schedule: NightModeSchedule }[]> {
+  async nightSchedules(): Promise<{ group_id: number; bot_id: number | null; timezone: string; schedule: NightModeSchedule }[]> {
     const rows = await this.repo.nightSchedules();
-    return rows.filter((r) => r.schedule !== null).map((r) => ({ group_id: r.groupId, timezone: r.timezone, schedule: r.schedule! }));
+    return rows.filter((r) => r.schedule !== null).map((r) => ({ group_id: r.groupId, bot_id: r.botId, timezone: r.timezone, schedule: r.schedule! }));
   }
 
   async invalidate(groupId: number): Promise<void> {

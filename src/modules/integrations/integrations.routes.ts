@@ -34,6 +34,7 @@ export const integrationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: SendBody,
       response: { 200: Envelope(SentMessage), ...errorResponses },
     },
+    config: { module: 'api_send' },
     handler: async (request) => {
       const { body } = request;
       const botId = await botForChat(request, 'write', body.chat_id, body.bot_id ?? body.client);

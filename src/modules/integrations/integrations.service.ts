@@ -1,9 +1,9 @@
 import type { Api } from 'grammy';
 import type { Chat } from 'grammy/types';
-import { AppError, forbidden } from '../../platform/errors.ts';
+import { AppError } from '../../platform/errors.ts';
 import { telegramError } from '../../platform/telegram.ts';
 import type { BotsService } from '../bots/bots.service.ts';
-import type { PluginsService } from '../plugins/plugins.service.ts';
+import type { PluginName, PluginsService } from '../plugins/plugins.service.ts';
 
 export interface SendInput {
   chat_id: number | string;
@@ -48,8 +48,9 @@ export class IntegrationsService {
    * @example
    * await integrations.send(123456, { chat_id: -1001234567890, message: 'Deployed v2' });
    */
-  async send(botId: number, input: SendInput, plugin = 'api_send'): Promise<SentMessage> {
-    if (!(await this.plugins.isEnabled(botId, plugin))) throw forbidden(`The ${plugin} plugin is disabled for bot ${botId}`);
+  async send(botId: number, input: SendInput, plugin: PluginName = 'api_send'): Promise<SentMessage> {
+    // The route is gated too; this also covers callers whose bot only the service knows (a group key, a webhook token).
+    await this.plugins.assertEnabled(botId, plugin);
     const api = await this.apiOf(botId);
     try {
       const sent = await api.sendMessage(input.chat_id, input.message, {

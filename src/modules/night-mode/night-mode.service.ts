@@ -1,6 +1,7 @@
 import type { Db } from '../../db/client.ts';
 import type { EnforcementService } from '../enforcement/enforcement.service.ts';
 import type { GroupsService } from '../groups/groups.service.ts';
+import type { PluginsService } from '../plugins/plugins.service.ts';
 import type { NightModeSchedule } from '../groups/groups.tables.ts';
 import { NightModeRepo } from './night-mode.repo.ts';
 
@@ -17,7 +18,8 @@ export interface NightWindow {
 /**
  * Night mode on a schedule: at the start of each night (the group's `night_mode_schedule`,
  * read in the group's time zone) night mode is turned on through enforcement with a duration
- * that ends it at the window's end; the enforcement sweep then restores the permissions.
+ * that ends it at the window's end; the enforcement sweep then restores the permissions. Groups
+ * of a bot with the night_mode switch off are skipped (the sweep still ends a night in progress).
  */
 export class NightModeService {
   private readonly repo: NightModeRepo;
@@ -26,6 +28,7 @@ export class NightModeService {
     db: Db,
     private readonly groups: GroupsService,
     private readonly enforcement: EnforcementService,
+    private readonly plugins: Pick<PluginsService, 'isEnabled'>,
   ) {
     this.repo = new NightModeRepo(db);
   }
@@ -36,6 +39,8 @@ export class NightModeService {
     for (const group of await this.groups.nightSchedules()) {
       const window = nightWindowAt(group.schedule, group.timezone, now);
       if (!window) continue;
+      // Switched off: tonight's window is left unrecorded, so a tick after switching back on still starts it.
+      if (group.bot_id !== null && !(await this.plugins.isEnabled(group.bot_id, 'night_mode'))) continue;
       if ((await this.repo.lastWindowStart(group.group_id))?.getTime() === window.start.getTime()) continue;
       const settings = await this.groups.getSettings(group.group_id);
       if (!settings.features_enabled.night_mode) {

@@ -1,15 +1,26 @@
 import { Composer, type Context } from 'grammy';
+import type { BotContext } from '../../bot/context.ts';
 import type { PaymentsService } from './payments.service.ts';
 
-/**
- * The bot side of Stars payments: answers pre-checkout queries and credits successful payments.
- * Telegram may deliver the same `successful_payment` twice; confirm() credits it once.
- */
-export function paymentsComposer<C extends Context>(payments: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>): Composer<C> {
+/** The bot side of a Stars checkout: answers pre-checkout queries (the payments switch gates it). */
+export function checkoutComposer<C extends Context>(payments: Pick<PaymentsService, 'answerPreCheckout'>): Composer<C> {
   const composer = new Composer<C>();
   composer.on('pre_checkout_query', async (ctx) => {
     await payments.answerPreCheckout(ctx.me.id, ctx.preCheckoutQuery);
   });
+  return composer;
+}
+
+/** With payments switched off a checkout is declined at once, rather than left to time out. */
+export const declineCheckout = new Composer<BotContext>();
+declineCheckout.on('pre_checkout_query', (ctx) => ctx.answerPreCheckoutQuery(false, { error_message: ctx.t('payments_off') }));
+
+/**
+ * Credits successful Stars payments. Never switched off: Telegram has taken the Stars by then.
+ * Telegram may deliver the same `successful_payment` twice; confirm() credits it once.
+ */
+export function paymentsComposer<C extends Context>(payments: Pick<PaymentsService, 'confirm'>): Composer<C> {
+  const composer = new Composer<C>();
   composer.on('message:successful_payment', async (ctx) => {
     const paid = ctx.message.successful_payment;
     const result = await payments.confirm(ctx.me.id, {

@@ -13,11 +13,13 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/v1/payments/stars/options', {
     schema: { tags, response: { 200: StarsOptionsView, ...errorResponses } },
+    config: { module: 'payments' },
     handler: async () => payments.options(),
   });
 
   app.post('/api/v1/payments/stars/invoice', {
     schema: { tags, body: CreateInvoiceBody, response: { 200: InvoiceView, ...errorResponses } },
+    config: { module: 'payments' },
     handler: async (request) => {
       const botId = ownUserBot(request, request.body.telegram_id, 'write', request.body.bot_id);
       return payments.createInvoice(botId, request.body.telegram_id, request.body.option_id);

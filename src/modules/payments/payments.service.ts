@@ -4,6 +4,7 @@ import { telegramError } from '../../platform/telegram.ts';
 import { bumpStats } from '../analytics/stats.repo.ts';
 import type { BotsService } from '../bots/bots.service.ts';
 import type { LedgerService } from '../ledger/ledger.service.ts';
+import type { PluginsService } from '../plugins/plugins.service.ts';
 import type { UsersService } from '../users/users.service.ts';
 import { PaymentsRepo, type PaymentFilter, type PaymentRow } from './payments.repo.ts';
 
@@ -74,6 +75,7 @@ export class PaymentsService {
     private readonly users: UsersService,
     private readonly ledger: LedgerService,
     private readonly stars: StarsOptions,
+    private readonly plugins?: Pick<PluginsService, 'isEnabled'>,
   ) {
     this.repo = new PaymentsRepo(db);
   }
@@ -170,7 +172,9 @@ export class PaymentsService {
     if (foreign) throw new AppError('PAYMENT_REJECTED', { message: foreign, status: 422 });
     const user = await this.users.require(botId, report.telegram_id);
     const bot = await this.bots.get(botId);
-    const referrer = user.referrerId ? await this.users.repo.findById(user.referrerId) : undefined;
+    // With the referrals switch off the payer is credited in full and nobody earns a bonus.
+    const referralsOn = (await this.plugins?.isEnabled(botId, 'referrals')) !== false;
+    const referrer = user.referrerId && referralsOn ? await this.users.repo.findById(user.referrerId) : undefined;
     const credits = this.creditsFor(report.total_amount);
     const percent = referrer ? (referrer.refPercent ?? bot.ref_percent) : 0;
     const bonus = referrer ? Math.ceil((credits * percent) / 100) : 0;

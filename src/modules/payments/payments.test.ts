@@ -4,7 +4,7 @@ import { Bot } from 'grammy';
 import { buildTestApp, type TestApp } from '../../../test/app.ts';
 import { startTelegramEmulator, type TelegramEmulator } from '../../../test/telegram-emulator.ts';
 import { miniAppInitData } from '../../../test/telegram-auth.ts';
-import { paymentsComposer } from './payments.bot.ts';
+import { checkoutComposer, paymentsComposer } from './payments.bot.ts';
 
 const BOT = { id: 7100001, token: '7100001:PAYPAYPAYPAYPAYPAYPAYPAYPAYPAYPAYPA' };
 const OTHER_BOT = { id: 7100002, token: '7100002:OTHEROTHEROTHEROTHEROTHEROTHEROTHE' };
@@ -98,7 +98,7 @@ describe('Telegram Stars payments', () => {
   it('should answer pre-checkout queries and credit successful_payment updates through the bot', async () => {
     const bot = new Bot(BOT.token, { client: { apiRoot: emu.apiRoot } });
     await bot.init();
-    bot.use(paymentsComposer(t.deps.services.payments));
+    bot.use(checkoutComposer(t.deps.services.payments), paymentsComposer(t.deps.services.payments));
     const good = emu.preCheckoutQuery(BOT.token, { from: PAYER, total_amount: 70, invoice_payload: `stars:stars_70:${PAYER}` });
     await bot.handleUpdate(good as never);
     const okCall = emu.lastCall('answerPreCheckoutQuery')!;

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts';
 import type { Cache } from '../../platform/cache.ts';
-import { notFound } from '../../platform/errors.ts';
+import { AppError, notFound } from '../../platform/errors.ts';
 import { PluginsRepo } from './plugins.repo.ts';
 
 export interface PluginDefinition {
@@ -18,7 +18,7 @@ export interface PluginState extends PluginDefinition {
  * The modules a bot can switch on and off at run time (seed 003 calls them plugins). Modules
  * that want a switch `define` one at start-up; the bot and routes ask `isEnabled`.
  */
-export const DEFAULT_PLUGINS: PluginDefinition[] = [
+export const DEFAULT_PLUGINS = [
   { name: 'moderation', description: 'Mute, ban, kick, warn, restrict and their commands', default_enabled: true },
   { name: 'rules', description: 'Automatic penalties from warning counts, floods and keywords', default_enabled: true },
   { name: 'welcome', description: 'Welcome messages for new members', default_enabled: true },
@@ -29,7 +29,17 @@ export const DEFAULT_PLUGINS: PluginDefinition[] = [
   { name: 'referrals', description: 'Referral links and bonuses', default_enabled: true },
   { name: 'api_send', description: 'Sending messages through the bot from the operations API (/api/send)', default_enabled: true },
   { name: 'custom_webhooks', description: 'Custom inbound webhooks that act through the bot', default_enabled: true },
-];
+] as const satisfies readonly PluginDefinition[];
+
+/** A module switch: what routes (`config: { module }`), composers (`whenEnabled`) and jobs name. */
+export type PluginName = (typeof DEFAULT_PLUGINS)[number]['name'];
+
+/**
+ * The refusal of anything a switched-off module would do; the HTTP edge renders it as
+ * 403 `MODULE_DISABLED` in the error envelope.
+ */
+export const moduleDisabled = (name: string, botId: number) =>
+  new AppError('MODULE_DISABLED', { message: `The ${name} module is switched off for bot ${botId}`, status: 403, details: { module: name, bot_id: botId } });
 
 const CACHE_SECONDS = 300;
 const key = (botId: number) => `plugins:${botId}`;
@@ -41,7 +51,7 @@ export class PluginsService {
   constructor(
     db: Db,
     private readonly cache: Cache,
-    definitions: PluginDefinition[] = DEFAULT_PLUGINS,
+    definitions: readonly PluginDefinition[] = DEFAULT_PLUGINS,
   ) {
     this.repo = new PluginsRepo(db);
     for (const d of definitions) this.define(d);
@@ -63,6 +73,11 @@ export class PluginsService {
     if (!definition) return false;
     const overrides = await this.overrides(botId);
     return overrides[name]?.enabled ?? definition.default_enabled;
+  }
+
+  /** Throws MODULE_DISABLED (403) when the plugin is off for the bot. */
+  async assertEnabled(botId: number, name: PluginName): Promise<void> {
+    if (!(await this.isEnabled(botId, name))) throw moduleDisabled(name, botId);
   }
 
   async list(botId: number): Promise<PluginState[]> {

@@ -34,6 +34,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/v1/referrals/:telegram_id', {
     schema: { tags: ['referrals'], params: TelegramIdParams, querystring: BotQuery, response: { 200: ReferralsView, ...errorResponses } },
+    config: { module: 'referrals' },
     handler: async (request) => users.referrals(ownUserBot(request, request.params.telegram_id), request.params.telegram_id),
   });
 };

@@ -29,6 +29,7 @@ export const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/api/webhooks/custom', {
     schema: { tags, description: 'Maps a new secret URL (`/webhooks/custom/{token}`) to an action; the token is shown once.', body: CreateCustomBody, response: { 201: Envelope(CreatedCustomWebhook), ...errorResponses } },
+    config: { module: 'custom_webhooks' },
     handler: async (request, reply) => {
       const { bot_id, ...input } = request.body;
       const bot = await botFor(request, 'write', bot_id);
