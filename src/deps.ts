@@ -136,7 +136,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
   const { db } = database;
   const secretKey = resolveSecretKey(config.TOKEN_ENCRYPTION_KEY, config.DATA_DIR);
   const secrets = new SecretBox(secretKey);
-  const telegramCalls = new TelegramCalls();
+  const telegramCalls = new TelegramCalls(logger.child({ module: 'telegram' }));
   const telegram = telegramOptions(config, telegramCalls);
 
   const events = new PlatformEvents((err, event) => logger.error({ err, event: event.name, event_id: event.id }, 'event listener failed'));
@@ -231,7 +231,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       leaseSeconds: config.BROADCAST_CLAIM_LEASE_SECONDS,
       sliceSeconds: config.BROADCAST_SLICE_SECONDS,
       telegram,
-      ...(config.REDIS_URL && { redis: { url: config.REDIS_URL, prefix: config.REDIS_PREFIX } }),
+      shared,
       switchedOn: (botId) => plugins.isEnabled(botId, 'broadcasts'),
     },
     logger.child({ module: 'broadcasts' }),
@@ -302,7 +302,6 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
       await events.drain();
       await services.accessLog.close();
       await jobs.close();
-      await broadcasts.stop();
       await cache.close();
       await shared.close();
       await database.close();

@@ -4,6 +4,9 @@ import { run, type RunnerHandle } from '@grammyjs/runner';
 import { ALLOWED_UPDATES, createBot } from './bot.ts';
 import type { BotContext, BotDeps } from './context.ts';
 
+/** Long-poll timeout: Telegram holds each getUpdates this long when there is nothing to deliver. */
+export const POLL_TIMEOUT_SECONDS = 30;
+
 /** The tokens of the bots to run: tgbase's active registered bots, or BOT_TOKENS for a bot process of its own. */
 export type BotTokenSource = () => Promise<string[]>;
 
@@ -177,7 +180,9 @@ export class BotRunner {
       return undefined;
     }
     await bot.api.deleteWebhook();
-    return run(bot, { runner: { fetch: { allowed_updates } } });
+    // A failed poll is tried again after a second, not after the runner's doubling backoff: after a
+    // long outage that would leave the bot deaf for minutes. Failures are logged by TelegramCalls.
+    return run(bot, { runner: { fetch: { allowed_updates, timeout: POLL_TIMEOUT_SECONDS }, retryInterval: 1000, silent: true } });
   }
 
   private pollingEnded(botId: number, slot: BotSlot, err: unknown): void {

@@ -23,6 +23,16 @@ export interface SharedState {
   recordHit(key: string, atMs: number, windowMs: number): Promise<number[]>;
   /** Forgets the events under `key` (a counter that starts again after a penalty). */
   reset(key: string): Promise<void>;
+  /**
+   * Takes one of `max` slots of a sliding window of `windowMs` under `key`: 0 when taken (the
+   * caller may act now), otherwise the milliseconds until a slot frees. Any `windowMs` span then
+   * holds at most `max` takes, across every instance (one clock: Redis's); takes are at least
+   * `minGapMs` apart, so that they spread over the window instead of coming in one burst.
+   *
+   * @example
+   * for (let wait; (wait = await shared.takeSlot('send:42', 30, 1000, 25)) > 0; ) await sleep(wait);
+   */
+  takeSlot(key: string, max: number, windowMs: number, minGapMs?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -51,16 +61,58 @@ class MemorySharedState implements SharedState {
     this.hits.delete(key);
   }
 
+  async takeSlot(key: string, max: number, windowMs: number, minGapMs = 0): Promise<number> {
+    const now = performance.timeOrigin + performance.now();
+    const taken = (this.hits.get(key) ?? []).filter((t) => now - t < windowMs);
+    const newest = taken.at(-1);
+    const wait =
+      newest !== undefined && now - newest < minGapMs
+        ? Math.max(1, Math.ceil(newest + minGapMs - now))
+        : taken.length < max
+          ? 0
+          : Math.max(1, Math.ceil(taken[0] + windowMs - now));
+    if (wait === 0) taken.push(now);
+    this.hits.set(key, taken);
+    return wait;
+  }
+
   async close(): Promise<void> {}
 }
 
+/**
+ * `takeSlot` in one step on the Redis server, on its clock (instances' clocks may differ): drop the
+ * takes that left the window, then take a slot if one is free, else say when the oldest leaves.
+ */
+const TAKE_SLOT_SCRIPT = `
+local now = redis.call('TIME')
+local nowMs = tonumber(now[1]) * 1000 + tonumber(now[2]) / 1000
+local max, window, gap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', nowMs - window)
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
+if newest and nowMs - tonumber(newest) < gap then
+  return math.max(1, math.ceil(tonumber(newest) + gap - nowMs))
+end
+if redis.call('ZCARD', KEYS[1]) < max then
+  redis.call('ZADD', KEYS[1], nowMs, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window))
+  return 0
+end
+local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+return math.max(1, math.ceil(oldest + window - nowMs))
+`;
+
 class RedisSharedState implements SharedState {
-  private readonly redis: Redis;
+  private readonly redis: Redis & { takeSlot(key: string, max: number, windowMs: number, member: string, minGapMs: number): Promise<number> };
   private sequence = 0;
 
   constructor(url: string, prefix: string, logger: Logger) {
-    this.redis = new Redis(url, { keyPrefix: `${prefix}shared:`, maxRetriesPerRequest: 2 });
+    this.redis = new Redis(url, { keyPrefix: `${prefix}shared:`, maxRetriesPerRequest: 2 }) as RedisSharedState['redis'];
+    this.redis.defineCommand('takeSlot', { numberOfKeys: 1, lua: TAKE_SLOT_SCRIPT });
     this.redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  }
+
+  async takeSlot(key: string, max: number, windowMs: number, minGapMs = 0): Promise<number> {
+    return Number(await this.redis.takeSlot(key, max, windowMs, `${process.pid}:${this.sequence++}:${Math.random()}`, minGapMs));
   }
 
   async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {

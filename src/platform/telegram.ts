@@ -1,4 +1,5 @@
 import { Api, GrammyError, HttpError, type Transformer } from 'grammy';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { AppError } from './errors.ts';
 
@@ -47,6 +48,8 @@ export class TelegramCalls {
   private readonly bots = new Map<number, TelegramReachability>();
   private readonly shutdown = new AbortController();
 
+  constructor(private readonly logger?: Logger) {}
+
   /** Aborted by `abortAll()`: calls in progress fail at once, later ones fail without trying. */
   get signal(): AbortSignal {
     return this.shutdown.signal;
@@ -54,12 +57,15 @@ export class TelegramCalls {
 
   answered(botId: number): void {
     const state = this.of(botId);
+    if (!state.reachable) this.logger?.info({ bot_id: botId }, 'Telegram reachable again');
     state.reachable = true;
     state.last_ok_at = new Date().toISOString();
   }
 
   failed(botId: number, error: string): void {
     const state = this.of(botId);
+    // Once per outage, not once per retry.
+    if (state.reachable) this.logger?.warn({ bot_id: botId, error }, 'Telegram unreachable');
     state.reachable = false;
     state.last_error_at = new Date().toISOString();
     state.last_error = error;

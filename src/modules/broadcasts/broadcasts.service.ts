@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import Bottleneck from 'bottleneck';
 import { GrammyError, type Api } from 'grammy';
-import { Redis } from 'ioredis';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { InlineKeyboardButton } from 'grammy/types';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
+import type { SharedState } from '../../platform/shared-state.ts';
 import { createTelegramApi, type TelegramOptions } from '../../platform/telegram.ts';
 import type { BotsService } from '../bots/bots.service.ts';
+import { concurrencyPacer, ratePacer, type Pacer } from './broadcasts.rate.ts';
 import { BroadcastsRepo, type BroadcastRow, type RecipientResult } from './broadcasts.repo.ts';
 import type { BroadcastButton, BroadcastFilter, BroadcastStatus } from './broadcasts.tables.ts';
 
@@ -50,8 +49,8 @@ export interface BroadcastsOptions {
   leaseSeconds: number;
   sliceSeconds: number;
   telegram: TelegramOptions;
-  /** With Redis, every worker process shares each bot's rate (one limiter per bot in Redis). */
-  redis?: { url: string; prefix: string };
+  /** Where each bot's rate is kept: with Redis, every worker process shares it. */
+  shared: SharedState;
   /** Whether the bot's broadcasts switch is on; while it is off, running broadcasts pause. Always on when not given. */
   switchedOn?: (botId: number) => Promise<boolean>;
 }
@@ -73,10 +72,7 @@ const MAX_SEND_ATTEMPTS = 3;
  */
 export class BroadcastsService {
   readonly repo: BroadcastsRepo;
-  private readonly limiters = new Map<number, Promise<Bottleneck>>();
-  /** Per bot, with the rate lifted: only the number of sends in flight is bounded. */
-  private readonly pools = new Map<number, LimitFunction>();
-  private redisConnection?: Bottleneck.IORedisConnection;
+  private readonly pacers = new Map<number, Pacer>();
   private readonly clients = new Map<number, Api>();
   /** Per bot: no send before this moment (a 429's retry_after). */
   private readonly pausedUntil = new Map<number, number>();
@@ -177,7 +173,7 @@ export class BroadcastsService {
     // A pause stops the slice like a cancel (unsent recipients go back to pending), then hands on.
     const stopped = () => cancelled || paused;
     const sliceEnd = Date.now() + this.options.sliceSeconds * 1000;
-    const pace = await this.pacerFor(broadcast.botId);
+    const pace = this.pacerFor(broadcast.botId);
     // At a limited rate a batch lasts about half a second: a crash leaves few recipients in doubt.
     const batchSize = this.options.ratePerSecond > 0 ? Math.max(1, Math.min(this.options.batchSize, Math.ceil(this.options.ratePerSecond / 2))) : this.options.batchSize;
     // Two batches overlap: the next one is claimed and queued on the limiter while the previous
@@ -197,10 +193,11 @@ export class BroadcastsService {
         }
         const sending = Promise.all(
           batch.map((chatId) =>
-            pace(async () => {
+            pace(async (slot) => {
               if (stopped()) return notSent(chatId);
+              // Marked before the slot, so the database write does not delay the send past it.
               await attempts.mark(chatId);
-              return this.sendOne(api, broadcast, chatId, stopped);
+              return this.sendOne(api, broadcast, chatId, slot, stopped);
             }),
           ),
         ).then((results) =>
@@ -231,10 +228,12 @@ export class BroadcastsService {
     await this.scheduler.continueLater(broadcastId, Math.min(this.options.leaseSeconds, 5) * 1000);
   }
 
-  private async sendOne(api: Api, b: BroadcastRow, chatId: number, isCancelled: () => boolean): Promise<RecipientResult> {
+  private async sendOne(api: Api, b: BroadcastRow, chatId: number, slot: () => Promise<void>, isCancelled: () => boolean): Promise<RecipientResult> {
     for (let attempt = 1; ; attempt++) {
       const wait = (this.pausedUntil.get(b.botId) ?? 0) - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (isCancelled()) return notSent(chatId);
+      await slot();
       if (isCancelled()) return notSent(chatId);
       try {
         const markup = b.buttons.length > 0 ? { reply_markup: { inline_keyboard: b.buttons.map((row) => row.map(toButton)) } } : {};
@@ -261,50 +260,18 @@ export class BroadcastsService {
   }
 
   /**
-   * What paces a bot's sends; every broadcast of the bot shares it. At a rate, a Bottleneck
-   * limiter, clustered through Redis when configured so that all worker processes together keep
-   * the rate. With the rate lifted, p-limit bounds the sends in flight: a local Bottleneck yields
-   * to a timer on every job and would cap the sender at about 400 messages a second.
+   * What paces a bot's sends; every broadcast of the bot shares it. At a rate, slots of a sliding
+   * window kept in the shared state (Redis when configured, so all worker processes together keep
+   * the rate); with the rate lifted, a bound on the sends in flight.
    */
-  private async pacerFor(botId: number): Promise<<T>(send: () => Promise<T>) => Promise<T>> {
-    if (this.options.ratePerSecond <= 0) {
-      let pool = this.pools.get(botId);
-      if (!pool) {
-        pool = pLimit(this.options.concurrency);
-        this.pools.set(botId, pool);
-      }
-      return pool;
+  private pacerFor(botId: number): Pacer {
+    let pacer = this.pacers.get(botId);
+    if (!pacer) {
+      const { ratePerSecond, concurrency, shared } = this.options;
+      pacer = ratePerSecond > 0 ? ratePacer(shared, `broadcast-rate:${botId}`, ratePerSecond) : concurrencyPacer(concurrency);
+      this.pacers.set(botId, pacer);
     }
-    let limiter = this.limiters.get(botId);
-    if (!limiter) {
-      limiter = this.createLimiter(botId);
-      // A failed start (Redis unreachable) is not cached: the job's retry tries again.
-      limiter.catch(() => this.limiters.delete(botId));
-      this.limiters.set(botId, limiter);
-    }
-    const ready = await limiter;
-    return (send) => ready.schedule(send);
-  }
-
-  private async createLimiter(botId: number): Promise<Bottleneck> {
-    const rate = this.options.ratePerSecond;
-    const { redis } = this.options;
-    if (!redis) return new Bottleneck({ minTime: 1000 / rate, maxConcurrent: Math.max(1, Math.ceil(rate)) });
-    this.redisConnection ??= new Bottleneck.IORedisConnection({ Redis, client: new Redis(redis.url, { maxRetriesPerRequest: 2 }) });
-    // minTime alone spaces the sends cluster-wide. No maxConcurrent: a worker killed mid-send would
-    // hold its slots in Redis forever. The state expires after an idle hour.
-    const settings = { minTime: 1000 / rate };
-    const limiter = new Bottleneck({
-      ...settings,
-      id: `${redis.prefix}broadcast:${botId}`,
-      datastore: 'ioredis',
-      connection: this.redisConnection,
-      timeout: 3_600_000,
-    });
-    limiter.on('error', (err: Error) => this.logger.warn({ err: err.message, botId }, 'broadcast rate limiter error'));
-    // The first process to create the limiter wrote its settings; a changed rate applies from here on.
-    await limiter.updateSettings(settings);
-    return limiter;
+    return pacer;
   }
 
   private async clientFor(botId: number): Promise<Api | null> {
@@ -339,12 +306,6 @@ export class BroadcastsService {
     return running.length;
   }
 
-  async stop(): Promise<void> {
-    const limiters = await Promise.allSettled(this.limiters.values());
-    await Promise.all(limiters.map((l) => (l.status === 'fulfilled' ? l.value.disconnect() : undefined)));
-    // Limiters on a shared connection leave it open.
-    await this.redisConnection?.disconnect();
-  }
 }
 
 /** Not sent (the broadcast was cancelled): back to pending, so a resumed broadcast can still reach this user. */
