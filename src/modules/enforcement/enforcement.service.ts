@@ -499,12 +499,10 @@ export class EnforcementService {
       case 'unmute':
         await state('mute', false);
         return { warnings: null };
-      case 'unban':
-        await state('ban', false);
-        return { warnings: null };
       case 'ban_sender_chat':
         await state('ban', true);
         return { warnings: null };
+      case 'unban':
       case 'unban_sender_chat':
         await state('ban', false);
         return { warnings: null };
