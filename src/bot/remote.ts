@@ -5,7 +5,7 @@ import { Cache } from '../platform/cache.ts';
 import { AppError } from '../platform/errors.ts';
 import { createMetricsRegistry } from '../platform/metrics.ts';
 import { openSharedState } from '../platform/shared-state.ts';
-import type { EnforcementResult, EnforcementService, UserStatus } from '../modules/enforcement/enforcement.service.ts';
+import { isSenderChatAction, type EnforcementResult, type EnforcementService, type UserStatus } from '../modules/enforcement/enforcement.service.ts';
 import type { GroupView, SettingsView } from '../modules/groups/groups.service.ts';
 import { BotMetricsRecorder } from '../modules/metrics/metrics.recorder.ts';
 import type { Standing } from '../modules/roles/roles.service.ts';
@@ -119,6 +119,10 @@ function remoteBotServices(client: TgbaseClient, cache: Cache, cacheSeconds: num
     enforcement: {
       async enforce(groupId, actionType, input) {
         const { source: _source, ...body } = input;
+        if (isSenderChatAction(actionType)) {
+          const ban = actionType === 'ban_sender_chat';
+          return (await relay(client.setSenderChatBan(groupId, body.user_id!, ban, { admin_id: body.admin_id, reason: body.reason, source: 'bot' }))) as EnforcementResult;
+        }
         const result = (await relay(client.executeAction(actionType, { group_id: groupId, ...body, source: 'bot' }))) as EnforcementResult;
         // A lockdown or night mode changes the settings the next update reads.
         await cache.invalidate(settingsKey(groupId));

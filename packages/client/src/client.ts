@@ -101,6 +101,16 @@ export class TgbaseClient {
     return this.call('POST', `/api/v2/groups/${group_id}/enforcement/${actionType}`, { ...body, action_type: actionType, group_id, timestamp: new Date().toISOString() });
   }
 
+  /** Bans (or unbans) a channel, or a user posting as a chat, from writing in the group. */
+  async setSenderChatBan(
+    groupId: number,
+    senderChatId: number,
+    ban: boolean,
+    input: Omit<T<typeof EnforcementBody>, 'group_id' | 'action_type' | 'timestamp' | 'user_id' | 'duration' | 'enabled'> = {},
+  ): Promise<ActionResult> {
+    return this.call('POST', `/api/v2/groups/${groupId}/sender-chats/${senderChatId}/${ban ? 'ban' : 'unban'}`, input);
+  }
+
   async getUserStatus(userId: number, groupId: number): Promise<Status> {
     return this.call('GET', `/api/v2/groups/${groupId}/users/${userId}/status`);
   }

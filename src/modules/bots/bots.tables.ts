@@ -13,7 +13,7 @@ export const bots = pgTable('bots', {
   status: text('status').notNull().default('active'),
   refPercent: integer('ref_percent').notNull().default(10),
   meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default({}),
-  /** When Telegram last confirmed the token (getMe); null until it has, or after it refused the token. */
+  /** When Telegram confirmed the current token (getMe); null until it has, and again once it refuses the token. */
   verifiedAt: timestamp('verified_at', { withTimezone: true }),
   /** Why Telegram last refused the token (say, "Unauthorized" for a revoked one); null when it works. */
   telegramError: text('telegram_error'),

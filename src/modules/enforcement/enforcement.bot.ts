@@ -38,9 +38,11 @@ for (const command of MEMBER_COMMANDS) {
     const actor = await actorFor(ctx, PERMISSION_FOR[command]);
     if (!actor.allowed) return ctx.reply(ctx.t('not_allowed'));
     const args = parseModerationArgs(ctx, ctx.match);
-    const target = await targetOf(ctx, args.target);
+    const target = await targetOf(ctx, args.target, command);
     if (!target) return;
-    const result = await ctx.services.enforcement.enforce(ctx.group.group_id, command, {
+    // A chat writing in the group is banned as a sender chat: banChatMember takes users only.
+    const action = target.senderChat ? (`${command as 'ban' | 'unban'}_sender_chat` as const) : command;
+    const result = await ctx.services.enforcement.enforce(ctx.group.group_id, action, {
       user_id: target.id,
       admin_id: actor.actorId,
       duration: args.duration,
@@ -127,15 +129,22 @@ lockInGroups.command('nightmode', async (ctx) => {
   await ctx.reply(ctx.t('night_schedule_set', { start, end, timezone: group.timezone }));
 });
 
-/** The target named by the command, or a reply explaining what is missing (then null). */
-async function targetOf(ctx: BotContext, ref: ReturnType<typeof parseModerationArgs>['target']): Promise<Target | null> {
+/**
+ * The target named by the command, or a reply explaining what is wrong (then null). A sender
+ * chat is a target only for `/ban` and `/unban`, and never the group itself (an anonymous admin).
+ */
+async function targetOf(ctx: BotContext, ref: ReturnType<typeof parseModerationArgs>['target'], command?: MemberCommand): Promise<Target | null> {
   if (!ref) {
     await ctx.reply(ctx.t('usage_target'));
     return null;
   }
   const target = await resolveTarget(ctx, ref);
   if (!target) await ctx.reply(ctx.t('user_unknown', { user: `@${'username' in ref ? ref.username : ''}` }));
-  return target;
+  if (!target?.senderChat) return target;
+  if (target.id === ctx.chat?.id) await ctx.reply(ctx.t('anonymous_admin_target'));
+  else if (command === 'ban' || command === 'unban') return target;
+  else await ctx.reply(ctx.t('sender_chat_ban_only', { user: target.name }));
+  return null;
 }
 
 async function outcome(ctx: BotContext, command: MemberCommand, target: Target, result: EnforcementResult): Promise<string> {

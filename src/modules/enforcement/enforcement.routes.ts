@@ -4,7 +4,7 @@ import type { PluginName } from '../plugins/plugins.service.ts';
 import { AppError } from '../../platform/errors.ts';
 import { Envelope, errorResponses, ok } from '../../platform/http.ts';
 import { groupFor } from '../groups/groups.access.ts';
-import { EnforcementBody, EnforcementParams, EnforcementResult, UserActionStateBody, UserParams, UserStatus } from './enforcement.schema.ts';
+import { EnforcementBody, EnforcementParams, EnforcementResult, SenderChatBody, SenderChatParams, UserActionStateBody, UserParams, UserStatus } from './enforcement.schema.ts';
 
 /** Chat-wide lockdown and night mode belong to the night_mode switch; the rest is moderation. */
 const CHAT_WIDE = new Set(['lockdown', 'unlock', 'night_mode_on', 'night_mode_off']);
@@ -35,6 +35,26 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const result = await enforcement.enforce(group_id, action_type, { ...body, source: body.source ?? 'api' });
       const label = result.action_type.replace(/_/g, ' ');
       return ok(result, `✅ ${label[0].toUpperCase()}${label.slice(1)} executed`);
+    },
+  });
+
+  app.post('/api/v2/groups/:group_id/sender-chats/:sender_chat_id/:action', {
+    schema: {
+      tags,
+      description:
+        'Ban or unban a chat that writes in the group: a channel, or a user posting as one (Telegram\'s banChatSenderChat / ' +
+        'unbanChatSenderChat; a ban lasts until lifted). Logged as `ban_sender_chat` / `unban_sender_chat` with the ' +
+        'sender chat\'s id as `user_id`; its status is `GET …/users/{sender_chat_id}/status`.',
+      params: SenderChatParams,
+      body: SenderChatBody,
+      response: { 200: Envelope(EnforcementResult), ...errorResponses, ...upstreamErrors },
+    },
+    handler: async (request) => {
+      await groupFor(request, 'write');
+      const { group_id, sender_chat_id, action } = request.params;
+      const { source, ...body } = request.body ?? {};
+      const result = await enforcement.enforce(group_id, `${action}_sender_chat`, { ...body, user_id: sender_chat_id, source: source ?? 'api' });
+      return ok(result, action === 'ban' ? '✅ Sender chat banned' : '✅ Sender chat unbanned');
     },
   });
 

@@ -8,6 +8,22 @@ export const EnforcementParams = Type.Object({
 });
 export const UserParams = Type.Object({ group_id: TelegramId, user_id: TelegramId });
 
+export const SenderChatParams = Type.Object({
+  group_id: TelegramId,
+  /** The chat that writes in the group: a channel, or a group a user posts as (negative, like every chat id). */
+  sender_chat_id: Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: -1 }),
+  action: Type.Enum(['ban', 'unban']),
+});
+
+export const SenderChatBody = Type.Object(
+  {
+    admin_id: Type.Optional(Type.Union([TelegramId, Type.Null()])),
+    reason: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+    source: Type.Optional(Type.Enum(['api', 'bot'])),
+  },
+  { additionalProperties: false },
+);
+
 /** Seed 001's payload; `action_type`, `group_id` and `timestamp` are accepted and checked against the path. */
 export const EnforcementBody = Type.Object({
   user_id: Type.Optional(Type.Union([TelegramId, Type.Null()])),

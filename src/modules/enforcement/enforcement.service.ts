@@ -32,6 +32,13 @@ export const ACTION_TYPES = [
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 
+/**
+ * Bans of a chat writing in the group (a channel, or a user posting as one): Telegram's
+ * banChatSenderChat, permanent until lifted. `user_id` carries the sender chat's (negative) id.
+ */
+export const SENDER_CHAT_ACTIONS = ['ban_sender_chat', 'unban_sender_chat'] as const;
+export type SenderChatAction = (typeof SENDER_CHAT_ACTIONS)[number];
+
 /** The kinds of per-user state that stay in force (with an optional expiry). */
 export const USER_STATE_KINDS = ['mute', 'ban', 'restrict'] as const;
 type UserStateKind = (typeof USER_STATE_KINDS)[number];
@@ -51,9 +58,11 @@ export const PERMISSION_FOR: Record<CanonicalAction, string> = {
   unlock: 'can_lockdown',
   night_mode_on: 'can_change_settings',
   night_mode_off: 'can_change_settings',
+  ban_sender_chat: 'can_ban',
+  unban_sender_chat: 'can_ban',
 };
 
-export type CanonicalAction = Exclude<ActionType, 'night_mode'>;
+export type CanonicalAction = Exclude<ActionType, 'night_mode'> | SenderChatAction;
 const CHAT_ACTIONS = new Set<CanonicalAction>(['lockdown', 'unlock', 'night_mode_on', 'night_mode_off']);
 const TIMED_ACTIONS = new Set<CanonicalAction>(['mute', 'ban', 'restrict', 'lockdown', 'night_mode_on']);
 
@@ -167,13 +176,16 @@ export class EnforcementService {
    * @example
    * await enforcement.enforce(-1001234567890, 'mute', { user_id: 42, admin_id: 7, duration: 3600, reason: 'spam' });
    */
-  async enforce(groupId: number, actionType: ActionType, input: EnforceInput, firedBy?: Penalty): Promise<EnforcementResult> {
+  async enforce(groupId: number, actionType: ActionType | SenderChatAction, input: EnforceInput, firedBy?: Penalty): Promise<EnforcementResult> {
     const action = canonical(actionType, input.enabled);
     const group = await this.groups.get(groupId);
     const isChatAction = CHAT_ACTIONS.has(action);
     const userId = isChatAction ? null : (input.user_id ?? null);
     if (!isChatAction && userId === null) {
       throw new AppError('USER_REQUIRED', { message: `Action "${action}" needs user_id` });
+    }
+    if (isSenderChatAction(action) && (userId! >= 0 || userId === groupId)) {
+      throw new AppError('INVALID_SENDER_CHAT', { message: 'A sender chat is a channel or another chat (a negative id), not a user and not the group itself' });
     }
     const adminId = input.admin_id ?? null;
     if (adminId !== null) await this.roles.assertMayAct(groupId, adminId, userId, PERMISSION_FOR[action]);
@@ -464,6 +476,12 @@ export class EnforcementService {
       case 'warn':
       case 'unwarn':
         return;
+      case 'ban_sender_chat':
+        await api.banChatSenderChat(chatId, user);
+        return;
+      case 'unban_sender_chat':
+        await api.unbanChatSenderChat(chatId, user);
+        return;
       case 'lockdown':
       case 'night_mode_on': {
         const state = await this.groups.getSettings(chatId);
@@ -522,7 +540,11 @@ export class EnforcementService {
       case 'unmute':
         await state('mute', false);
         return { warnings: null };
+      case 'ban_sender_chat':
+        await state('ban', true);
+        return { warnings: null };
       case 'unban':
+      case 'unban_sender_chat':
         await state('ban', false);
         return { warnings: null };
       case 'unrestrict':
@@ -572,7 +594,11 @@ interface PenaltyContext {
   settings: SettingsView;
 }
 
-function canonical(actionType: ActionType, enabled: boolean | undefined): CanonicalAction {
+export function isSenderChatAction(action: string): action is SenderChatAction {
+  return (SENDER_CHAT_ACTIONS as readonly string[]).includes(action);
+}
+
+function canonical(actionType: ActionType | SenderChatAction, enabled: boolean | undefined): CanonicalAction {
   if (actionType === 'night_mode') return enabled === false ? 'night_mode_off' : 'night_mode_on';
   return actionType;
 }
