@@ -33,7 +33,7 @@ export interface BotServices {
   bots: Pick<BotsService, 'deleteMessageLater'>;
   botMetrics: BotMetricsRecorder;
   /** Stars payments credit the ledger directly, so only an in-process bot takes them. */
-  payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>;
+  payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm' | 'confirmLater'>;
   /** Who blocked the bot (broadcast reachability); in-process only, like payments. */
   broadcasts?: Pick<BroadcastsService, 'clearBlock' | 'recordBlock'>;
 }
