@@ -45,6 +45,7 @@ import { GENERATION_POLL } from './modules/generations/generations.jobs.ts';
 import { BroadcastsService } from './modules/broadcasts/broadcasts.service.ts';
 import { BROADCAST_SEND } from './modules/broadcasts/broadcasts.jobs.ts';
 import { PaymentsService } from './modules/payments/payments.service.ts';
+import { PAYMENT_CONFIRM } from './modules/payments/payments.jobs.ts';
 import { AnalyticsService } from './modules/analytics/analytics.service.ts';
 import { DailyReportService } from './modules/analytics/daily-report.service.ts';
 import { SettingsService } from './modules/settings/settings.service.ts';
@@ -200,6 +201,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     users,
     ledger,
     { starsPerUnit: config.STARS_PER_RATE_UNIT, creditsPerUnit: config.CREDITS_PER_RATE_UNIT, packages: config.STARS_PACKAGES.split(',').map(Number) },
+    async (retry) => void (await jobs.send(PAYMENT_CONFIRM, retry)),
     plugins,
   );
   const enforcement = new EnforcementService(db, cache, groups, roles, rules, audit, bots, config.CACHE_USER_TTL_SECONDS, events, plugins);

@@ -10,10 +10,11 @@ import { cleanupAccessLogJob } from './modules/access-log/access-log.jobs.ts';
 import { sendBroadcastJob } from './modules/broadcasts/broadcasts.jobs.ts';
 import { dailyReportJob } from './modules/analytics/analytics.jobs.ts';
 import { cleanupGenerationsJob, pollGenerationJob } from './modules/generations/generations.jobs.ts';
+import { confirmPaymentJob } from './modules/payments/payments.jobs.ts';
 
 /** Every module's job definitions, registered with the engine at start. */
 export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
-  const { config, services } = deps;
+  const { config, services, logger } = deps;
   return [
     sweepExpiredJob(services),
     cleanupActionLogJob(services, config.ACTION_LOG_RETENTION_DAYS),
@@ -28,5 +29,6 @@ export function jobDefinitions(deps: Deps): JobDefinition<any>[] {
     cleanupGenerationsJob(services),
     sendBroadcastJob(services, config.BROADCAST_SLICE_SECONDS),
     dailyReportJob(services, { cron: config.DAILY_REPORT_CRON, timeZone: config.DAILY_REPORT_TIME_ZONE }),
+    confirmPaymentJob(services, logger),
   ];
 }

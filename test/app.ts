@@ -13,6 +13,8 @@ export const BOOTSTRAP_KEY = 'test-bootstrap-key-0123456789';
 export interface TestApp {
   app: FastifyInstance;
   deps: Deps;
+  /** The PostgreSQL database of this app (PostgreSQL suite only); `shareWith` another app reuses it. */
+  databaseUrl?: string;
   /** Authorization header for the bootstrap key. */
   auth: { authorization: string };
   /** Injects a request, with the bootstrap key unless other headers are given. */
@@ -20,16 +22,27 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface BuildTestAppOptions {
+  /**
+   * A second instance of `first`: the same PostgreSQL database and Redis prefix (as two
+   * processes of one deployment), which `first` drops on close. PostgreSQL suite only.
+   */
+  shareWith?: TestApp;
+}
+
 /**
  * Builds the real app for a test file. With TEST_DATABASE_URL set (the PostgreSQL + Redis
  * suite) it creates a fresh database for the file and a Redis prefix of its own; otherwise an
  * in-memory PGlite and the in-process cache.
  */
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function buildTestApp(env: Record<string, string> = {}, options: BuildTestAppOptions = {}): Promise<TestApp> {
+  const first = options.shareWith;
+  if (first && !first.databaseUrl) throw new Error('shareWith needs the PostgreSQL suite (TEST_DATABASE_URL)');
   const suffix = randomBytes(6).toString('hex');
-  const adminUrl = process.env.TEST_DATABASE_URL;
+  // Only the app that created the database drops it.
+  const adminUrl = first ? undefined : process.env.TEST_DATABASE_URL;
   const database = adminUrl ? await createTestDatabase(adminUrl) : undefined;
-  const databaseUrl = database?.url;
+  const databaseUrl = first?.databaseUrl ?? database?.url;
   const config: Config = loadConfig({
     API_V2_KEY: BOOTSTRAP_KEY,
     DATA_DIR: 'memory://',
@@ -37,8 +50,10 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     PORT: '0',
     // Never real Telegram: nothing listens on the discard port, so Bot API calls fail at once as unreachable.
     TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
+    // What a memory:// data dir would generate, but explicit so that a second instance shares it (tokens, JWTs).
+    TOKEN_ENCRYPTION_KEY: first?.deps.config.TOKEN_ENCRYPTION_KEY ?? randomBytes(32).toString('hex'),
     ...(databaseUrl && { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' }),
-    ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: `tgbase-test-${suffix}:` }),
+    ...(process.env.TEST_REDIS_URL && { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_PREFIX: first?.deps.config.REDIS_PREFIX ?? `tgbase-test-${suffix}:` }),
     ...env,
   });
   const liveLogs = new LiveLogStream();
@@ -51,6 +66,7 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
   return {
     app,
     deps,
+    databaseUrl,
     auth,
     call: (method, url, payload, headers = auth) =>
       app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined && { payload: payload as object }) }),

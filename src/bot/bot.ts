@@ -2,7 +2,7 @@ import { Bot, Composer, type BotError } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sequentialize } from '@grammyjs/runner';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
-import { AppError } from '../platform/errors.ts';
+import { isRefusal } from '../platform/errors.ts';
 import { boundCalls, CLIENT_BACKSTOP_SECONDS, telegramOptions } from '../platform/telegram.ts';
 import { antifloodComposer } from '../modules/antiflood/antiflood.bot.ts';
 import { broadcastsComposer } from '../modules/broadcasts/broadcasts.bot.ts';
@@ -17,6 +17,7 @@ import { whenEnabled } from '../modules/plugins/plugins.bot.ts';
 import { parseCallback } from './callback-data.ts';
 import type { BotContext, BotDeps } from './context.ts';
 import { langOf, translate } from './i18n.ts';
+import { UnfinishedUpdate } from './unfinished-update.ts';
 
 /** Updates the bot asks Telegram for; `chat_member` keeps the admin cache fresh, `pre_checkout_query` completes Stars payments. */
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'chat_member', 'my_chat_member', 'pre_checkout_query'] as const;
@@ -53,7 +54,7 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
 
   bot.use(async (ctx, next) => {
     // Telegram redelivers a webhook update it got no 2xx for, possibly to another instance; handling it twice would act twice.
-    if (!(await deps.shared.claimOnce(`update:${botId}:${ctx.update.update_id}`, SEEN_UPDATE_SECONDS))) return;
+    if (!(await deps.shared.claimOnce(seenKey(botId, ctx.update.update_id), SEEN_UPDATE_SECONDS))) return;
     ctx.deps = deps;
     ctx.services = deps.services;
     ctx.botId = botId;
@@ -91,6 +92,8 @@ export function createBot(token: string, deps: BotDeps, options: CreateBotOption
   return bot;
 }
 
+const seenKey = (botId: number, updateId: number) => `update:${botId}:${updateId}`;
+
 const helpComposer = new Composer<BotContext>();
 helpComposer.command(['help', 'start'], (ctx) => ctx.reply(ctx.t('help')));
 
@@ -104,7 +107,8 @@ unhandledComposer.on('callback_query', (ctx) => ctx.answerCallbackQuery({ text: 
  */
 async function answerError(err: BotError<BotContext>): Promise<void> {
   const { ctx, error } = err;
-  const refusal = error instanceof AppError && error.status < 500;
+  if (error instanceof UnfinishedUpdate) return keepUnfinished(ctx, error);
+  const refusal = isRefusal(error);
   if (refusal) ctx.log.warn({ code: error.code, message: error.message }, 'refused');
   else ctx.log.error({ err: error }, 'update failed');
   const text = refusal ? ctx.t('refused', { message: error.message }) : ctx.t('error');
@@ -114,4 +118,25 @@ async function answerError(err: BotError<BotContext>): Promise<void> {
   } catch (replyError) {
     ctx.log.warn({ err: replyError }, 'could not tell the user about the error');
   }
+}
+
+/**
+ * Work that must not be lost failed: the update is not acknowledged. Its id is released so a
+ * redelivery is handled, the work goes to its durable retry, and in webhook mode the error
+ * leaves the boundary so Telegram gets a non-2xx answer and delivers the update again (long
+ * polling has already moved past it: there the durable retry is the second chance).
+ */
+async function keepUnfinished(ctx: BotContext, error: UnfinishedUpdate): Promise<void> {
+  ctx.log.error({ err: error.cause }, 'update failed; not acknowledged, will be retried');
+  await ctx.deps.shared.release(seenKey(ctx.botId, ctx.update.update_id));
+  let handedOver = false;
+  if (error.retryLater) {
+    try {
+      await error.retryLater();
+      handedOver = true;
+    } catch (retryError) {
+      ctx.log.error({ err: retryError }, 'could not hand the update to a durable retry');
+    }
+  }
+  if (ctx.deps.config.BOT_MODE === 'webhook' || !handedOver) throw error;
 }

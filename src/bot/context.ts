@@ -40,7 +40,7 @@ export interface BotServices {
   /** The module switches: composers run through `whenEnabled`. */
   plugins: Pick<PluginsService, 'isEnabled'>;
   /** Stars payments credit the ledger directly, so only an in-process bot takes them. */
-  payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm'>;
+  payments?: Pick<PaymentsService, 'answerPreCheckout' | 'confirm' | 'confirmLater'>;
   /** Who blocked the bot (broadcast reachability); in-process only, like payments. */
   broadcasts?: Pick<BroadcastsService, 'clearBlock' | 'recordBlock'>;
 }

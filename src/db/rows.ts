@@ -8,8 +8,14 @@ export function dateOf(value: unknown): Date {
   return value instanceof Date ? value : new Date(String(value));
 }
 
-/** A unique-constraint violation (23505), as node-postgres and PGlite report it, directly or as drizzle's `cause`. */
+/** The SQLSTATE of a database error, as node-postgres and PGlite report it, directly or as drizzle's `cause`. */
+export function sqlStateOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  for (const code of [e?.code, e?.cause?.code]) if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  return undefined;
+}
+
+/** A unique-constraint violation (23505). */
 export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string } } | undefined;
-  return e?.code === '23505' || e?.cause?.code === '23505';
+  return sqlStateOf(err) === '23505';
 }

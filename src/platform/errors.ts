@@ -22,6 +22,9 @@ export class AppError extends Error {
   }
 }
 
+/** A refusal (an AppError under 500: not allowed, not found, Telegram said no): trying again gives the same answer. */
+export const isRefusal = (err: unknown): err is AppError => err instanceof AppError && err.status < 500;
+
 export const notFound = (what: string, id: string | number) =>
   new AppError(`${what.toUpperCase().replace(/\s+/g, '_')}_NOT_FOUND`, {
     message: `${what[0].toUpperCase()}${what.slice(1)} ${id} not found`,

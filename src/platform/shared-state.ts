@@ -16,6 +16,8 @@ export interface SharedState {
    * if (!(await shared.claimOnce(`update:${botId}:${updateId}`, 3600))) return; // a redelivery
    */
   claimOnce(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Gives a claim back, so the next `claimOnce` of `key` wins (an update whose work failed, to be done again). */
+  release(key: string): Promise<void>;
   /**
    * Records one event at `atMs` and returns the times (ms) of the events under `key` within
    * `windowMs` of it, this one included.
@@ -48,6 +50,10 @@ class MemorySharedState implements SharedState {
     if (this.claimed.has(key)) return false;
     this.claimed.set(key, true, { ttl: ttlSeconds * 1000 });
     return true;
+  }
+
+  async release(key: string): Promise<void> {
+    this.claimed.delete(key);
   }
 
   async recordHit(key: string, atMs: number, windowMs: number): Promise<number[]> {
@@ -117,6 +123,10 @@ class RedisSharedState implements SharedState {
 
   async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
     return (await this.redis.set(key, '1', 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+
+  async release(key: string): Promise<void> {
+    await this.redis.del(key);
   }
 
   async recordHit(key: string, atMs: number, windowMs: number): Promise<number[]> {

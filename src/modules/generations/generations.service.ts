@@ -3,6 +3,7 @@ import { GrammyError, InputMediaBuilder, type Api } from 'grammy';
 import type { Logger } from 'pino';
 import type { Db } from '../../db/client.ts';
 import { isUniqueViolation } from '../../db/rows.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import type { Cache } from '../../platform/cache.ts';
 import type { BotsService } from '../bots/bots.service.ts';
@@ -230,7 +231,8 @@ export class GenerationsService {
     const wantsTrial = model.trial_eligible && input.use_trial !== false;
     let created: { row: GenerationRow; balance: number };
     try {
-      created = await this.db.transaction(async (tx) => {
+      created = await inTransaction(this.db, async (tx) => {
+        await this.ledger.lockUsers([user.id], tx);
         const trial = wantsTrial ? await this.users.useTrial(user.id, 'generation', tx, { generation_id: id, model_id: model.model_id }) : false;
         const cost = trial ? 0 : credits;
         const row = await this.repo.insert(
@@ -399,7 +401,8 @@ export class GenerationsService {
    * trial back; only the first caller does any of it.
    */
   async fail(gen: GenerationRow, reason: string): Promise<void> {
-    const finished = await this.db.transaction(async (tx) => {
+    const finished = await inTransaction(this.db, async (tx) => {
+      await this.ledger.lockUsers([gen.userId], tx);
       const row = await this.repo.finish(gen.id, 'failed', reason.slice(0, 500), tx);
       if (row && (row.cost > 0 || row.trial) && (await this.repo.markRefunded(gen.id, tx))) {
         if (row.cost > 0) await this.ledger.credit(row.userId, row.cost, 'refund', refundKey(gen.id), tx, { generation_id: gen.id, reason: 'generation_failed' });
@@ -472,7 +475,8 @@ export class GenerationsService {
     const gen = await this.require(botId, id);
     if (gen.cost === 0) throw conflict('NOTHING_TO_REFUND', `Generation ${id} cost nothing (trial)`);
     if (gen.refundedAt) throw conflict('ALREADY_REFUNDED', `Generation ${id} was already refunded`);
-    const result = await this.db.transaction(async (tx) => {
+    const result = await inTransaction(this.db, async (tx) => {
+      await this.ledger.lockUsers([gen.userId], tx);
       if (!(await this.repo.markRefunded(id, tx))) return null;
       // A refund of a generation still in flight also stops it: the user has their credits back.
       await this.repo.finish(id, 'failed', 'Refunded by an admin', tx);

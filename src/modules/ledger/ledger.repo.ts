@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.ts';
 import { dateOf, rowsOf } from '../../db/rows.ts';
 import { botUsers } from '../users/users.tables.ts';
@@ -9,10 +9,20 @@ export type LedgerEntryRow = typeof ledgerEntries.$inferSelect;
 export class LedgerRepo {
   constructor(private readonly db: Executor) {}
 
-  /** Locks the user's row for the rest of the transaction; every balance change queues on it. */
-  async lockUser(userId: number, tx: Executor): Promise<{ botId: number; balance: number } | undefined> {
-    const [row] = await tx.select({ botId: botUsers.botId, balance: botUsers.balance }).from(botUsers).where(eq(botUsers.id, userId)).for('update');
-    return row;
+  /**
+   * Locks the users' rows for the rest of the transaction, in ascending id order; every balance
+   * change queues on them. NO KEY UPDATE, not UPDATE: rows referencing the user (payments,
+   * generations) take KEY SHARE on it, which UPDATE would wait for (see src/db/transaction.ts).
+   */
+  async lockUsers(userIds: number[], tx: Executor): Promise<{ id: number; botId: number; balance: number }[]> {
+    const ids = [...new Set(userIds)].sort((x, y) => x - y);
+    if (ids.length === 0) return [];
+    return tx
+      .select({ id: botUsers.id, botId: botUsers.botId, balance: botUsers.balance })
+      .from(botUsers)
+      .where(inArray(botUsers.id, ids))
+      .orderBy(asc(botUsers.id))
+      .for('no key update');
   }
 
   async findByKey(botId: number, idempotencyKey: string, tx: Executor = this.db): Promise<LedgerEntryRow | undefined> {

@@ -1,4 +1,5 @@
 import type { Db, Executor } from '../../db/client.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { bumpStats } from '../analytics/stats.repo.ts';
 import { LedgerRepo, type LedgerEntryRow } from './ledger.repo.ts';
@@ -29,7 +30,9 @@ export const insufficientCredits = (balance: number, needed: number) =>
 /**
  * The credits ledger. Money moves only through here: each movement is an entry, and the user's
  * balance column changes in the same transaction under the user's row lock, so parallel spends
- * queue and none can overdraw (a CHECK constraint backs this up).
+ * queue and none can overdraw (a CHECK constraint backs this up). A transaction that moves
+ * credits and writes other rows locks its users first (`lockUsers`), as src/db/transaction.ts
+ * explains.
  *
  * @example
  * await ledger.spend(user.id, 27, 'generation', `generation:${id}`, tx);
@@ -47,7 +50,7 @@ export class LedgerService {
       throw new AppError('INVALID_AMOUNT', { message: 'Amount must be a non-zero integer number of credits' });
     }
     const run = async (t: Executor): Promise<Posted> => {
-      const user = await this.repo.lockUser(input.userId, t);
+      const [user] = await this.repo.lockUsers([input.userId], t);
       if (!user) throw notFound('user', input.userId);
       const key = input.idempotencyKey ?? null;
       if (key) {
@@ -69,7 +72,22 @@ export class LedgerService {
       }
       return { entry, balance: entry.balanceAfter, replayed: false };
     };
-    return tx ? run(tx) : this.db.transaction(run);
+    return tx ? run(tx) : inTransaction(this.db, run);
+  }
+
+  /**
+   * Locks the users whose balances the caller's transaction will move, before it writes
+   * anything else (the lock order in src/db/transaction.ts). Ids may repeat or be null.
+   *
+   * @example
+   * await inTransaction(db, async (tx) => {
+   *   await ledger.lockUsers([payer.id, referrer?.id], tx);
+   *   await payments.insert(..., tx);
+   *   await ledger.credit(payer.id, 1000, 'deposit', key, tx);
+   * });
+   */
+  async lockUsers(userIds: (number | null | undefined)[], tx: Executor): Promise<void> {
+    await this.repo.lockUsers(userIds.filter((id): id is number => typeof id === 'number'), tx);
   }
 
   /** Takes credits; refused with 402 INSUFFICIENT_CREDITS when the balance would go negative. */

@@ -1,6 +1,8 @@
 import { Composer, type Context } from 'grammy';
 import type { BotContext } from '../../bot/context.ts';
-import type { PaymentsService } from './payments.service.ts';
+import { UnfinishedUpdate } from '../../bot/unfinished-update.ts';
+import { isRefusal } from '../../platform/errors.ts';
+import { creditedNotice, type PaymentsService, type StarsPaymentReport } from './payments.service.ts';
 
 /** The bot side of a Stars checkout: answers pre-checkout queries (the payments switch gates it). */
 export function checkoutComposer<C extends Context>(payments: Pick<PaymentsService, 'answerPreCheckout'>): Composer<C> {
@@ -17,21 +19,30 @@ declineCheckout.on('pre_checkout_query', (ctx) => ctx.answerPreCheckoutQuery(fal
 
 /**
  * Credits successful Stars payments. Never switched off: Telegram has taken the Stars by then.
- * Telegram may deliver the same `successful_payment` twice; confirm() credits it once.
+ * Telegram may deliver the same `successful_payment` twice; confirm() credits it once. A payment
+ * that could not be credited is never acknowledged as handled (see UnfinishedUpdate).
  */
-export function paymentsComposer<C extends Context>(payments: Pick<PaymentsService, 'confirm'>): Composer<C> {
+export function paymentsComposer<C extends Context>(payments: Pick<PaymentsService, 'confirm' | 'confirmLater'>): Composer<C> {
   const composer = new Composer<C>();
   composer.on('message:successful_payment', async (ctx) => {
     const paid = ctx.message.successful_payment;
-    const result = await payments.confirm(ctx.me.id, {
+    const report: StarsPaymentReport = {
       telegram_id: ctx.from.id,
       telegram_payment_charge_id: paid.telegram_payment_charge_id,
       provider_payment_charge_id: paid.provider_payment_charge_id,
       total_amount: paid.total_amount,
       invoice_payload: paid.invoice_payload,
       currency: paid.currency,
-    });
-    if (!result.replayed) await ctx.reply(`+${result.credits} credits. Balance: ${result.balance}`);
+    };
+    let result;
+    try {
+      result = await payments.confirm(ctx.me.id, report);
+    } catch (err) {
+      // A refusal would be refused again; anything else leaves Stars taken and no credits given.
+      if (isRefusal(err)) throw err;
+      throw new UnfinishedUpdate(err, () => payments.confirmLater({ bot_id: ctx.me.id, chat_id: ctx.chat.id, report }));
+    }
+    if (!result.replayed) await ctx.reply(creditedNotice(result));
   });
   return composer;
 }

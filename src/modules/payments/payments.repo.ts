@@ -28,6 +28,11 @@ export class PaymentsRepo {
     return row;
   }
 
+  async find(botId: number, id: number, tx: Executor = this.db): Promise<PaymentRow | undefined> {
+    const [row] = await tx.select().from(payments).where(and(eq(payments.botId, botId), eq(payments.id, id)));
+    return row;
+  }
+
   async lock(botId: number, id: number, tx: Executor): Promise<PaymentRow | undefined> {
     const [row] = await tx.select().from(payments).where(and(eq(payments.botId, botId), eq(payments.id, id))).for('update');
     return row;

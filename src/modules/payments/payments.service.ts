@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { AppError, notFound } from '../../platform/errors.ts';
 import { telegramError } from '../../platform/telegram.ts';
 import { bumpStats } from '../analytics/stats.repo.ts';
@@ -58,6 +59,17 @@ export interface PaymentView {
   meta: Record<string, unknown>;
 }
 
+/** A successful payment the bot could not credit, for the payments.confirm job to retry. */
+export interface ConfirmRetry {
+  bot_id: number;
+  /** Where the payer hears about it once credited. */
+  chat_id: number;
+  report: StarsPaymentReport;
+}
+
+/** What the payer is told once a payment is credited. */
+export const creditedNotice = (result: PaymentResult) => `+${result.credits} credits. Balance: ${result.balance}`;
+
 /** Telegram gives a bot 10 s to answer a pre-checkout query; answer in time even if our checks are slow. */
 const PRE_CHECKOUT_DEADLINE_MS = 8000;
 const PAYLOAD = /^stars:([a-z0-9_]{1,32}):(\d{1,16})$/;
@@ -75,6 +87,8 @@ export class PaymentsService {
     private readonly users: UsersService,
     private readonly ledger: LedgerService,
     private readonly stars: StarsOptions,
+    /** Enqueues the payments.confirm job (durable, retried with backoff). */
+    private readonly scheduleConfirm: (retry: ConfirmRetry) => Promise<void>,
     private readonly plugins?: Pick<PluginsService, 'isEnabled'>,
   ) {
     this.repo = new PaymentsRepo(db);
@@ -179,7 +193,8 @@ export class PaymentsService {
     const percent = referrer ? (referrer.refPercent ?? bot.ref_percent) : 0;
     const bonus = referrer ? Math.ceil((credits * percent) / 100) : 0;
 
-    const outcome = await this.db.transaction(async (tx) => {
+    const outcome = await inTransaction(this.db, async (tx) => {
+      await this.ledger.lockUsers([user.id, referrer?.id], tx);
       const payment = await this.repo.insertOnce(
         {
           botId,
@@ -211,6 +226,25 @@ export class PaymentsService {
     return toResult(outcome, false);
   }
 
+  /**
+   * Hands a payment that could not be credited now (the database failed) to a durable job that
+   * retries `confirm` until it goes through; once credited, the payer is told in `chat_id`.
+   */
+  async confirmLater(retry: ConfirmRetry): Promise<void> {
+    await this.scheduleConfirm(retry);
+  }
+
+  /** The payments.confirm job: credits the payment (once, like `confirm`) and tells the payer, unless an earlier attempt did. */
+  async confirmRetry(retry: ConfirmRetry): Promise<PaymentResult> {
+    const result = await this.confirm(retry.bot_id, retry.report);
+    if (!result.replayed) {
+      const api = await this.bots.apiFor(retry.bot_id);
+      // The credits are in: a notice Telegram refuses is no reason to run the job again.
+      await api?.sendMessage(retry.chat_id, creditedNotice(result)).catch(() => undefined);
+    }
+    return result;
+  }
+
   private replay(payment: PaymentRow, report: StarsPaymentReport): PaymentResult {
     if (payment.telegramId !== report.telegram_id || payment.amount !== report.total_amount) {
       throw new AppError('CHARGE_ID_CONFLICT', { message: `Charge ${report.telegram_payment_charge_id} was confirmed for a different payment`, status: 409 });
@@ -226,9 +260,12 @@ export class PaymentsService {
   async refund(botId: number, paymentId: number, actor: { telegramId: number | null; reason: string | null }): Promise<PaymentView> {
     const api = await this.bots.apiFor(botId);
     if (!api) throw new AppError('BOT_HAS_NO_TOKEN', { message: `Bot ${botId} has no token to refund with`, status: 409 });
-    const refunded = await this.db.transaction(async (tx) => {
-      const payment = await this.repo.lock(botId, paymentId, tx);
-      if (!payment) throw notFound('payment', paymentId);
+    const refunded = await inTransaction(this.db, async (tx) => {
+      // Whose balances move never changes: read it unlocked, lock those users, then the payment.
+      const known = await this.repo.find(botId, paymentId, tx);
+      if (!known) throw notFound('payment', paymentId);
+      await this.ledger.lockUsers([known.userId, known.meta.referrer_id as number | null | undefined], tx);
+      const payment = (await this.repo.lock(botId, paymentId, tx))!;
       if (payment.status === 'REFUNDED') return payment;
       const charge = payment.telegramPaymentChargeId;
       const reason = actor.reason ?? 'Stars payment refunded';
