@@ -56,23 +56,37 @@ function bounded(schema: unknown): unknown {
 
 /**
  * The first string or key holding a NUL character, or number that is not finite (AJV skips its
- * bounds for `Infinity`, which it coerces from "Infinity" or "1e400"). Iterative: a 1 MiB body
- * can nest far deeper than the call stack allows.
+ * bounds for `Infinity`, which it coerces from "Infinity" or "1e400"). Breadth-first over flat
+ * arrays: a 1 MiB body can nest deeper than the call stack allows, and the path of a node is
+ * only put together for the one that is reported.
  */
-function unstorable(root: unknown, rootPath: string): { kind: 'nul' | 'non_finite'; path: string } | null {
-  const stack: [unknown, string][] = [[root, rootPath]];
-  while (stack.length > 0) {
-    const [value, path] = stack.pop()!;
+function unstorable(root: unknown, rootName: string): { kind: 'nul' | 'non_finite'; path: string } | null {
+  const values: unknown[] = [root];
+  const parents: number[] = [-1];
+  const keys: (string | number)[] = [rootName];
+  const found = (kind: 'nul' | 'non_finite', at: number) => {
+    const parts: string[] = [];
+    for (let i = at; i !== -1; i = parents[i]) parts.unshift(String(keys[i]).replaceAll('\u0000', '\\u0000'));
+    return { kind, path: parts.join('/') };
+  };
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return { kind: 'nul', path };
+      if (value.includes('\u0000')) return found('nul', i);
     } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) return { kind: 'non_finite', path };
+      if (!Number.isFinite(value)) return found('non_finite', i);
     } else if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) stack.push([value[i], `${path}/${i}`]);
-    } else if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
-      for (const [key, child] of Object.entries(value)) {
-        if (key.includes('\u0000')) return { kind: 'nul', path: `${path}/${key.replaceAll('\u0000', '\\u0000')}` };
-        stack.push([child, `${path}/${key}`]);
+      for (let k = 0; k < value.length; k++) {
+        values.push(value[k]);
+        parents.push(i);
+        keys.push(k);
+      }
+    } else if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+      for (const key in value) {
+        values.push((value as Record<string, unknown>)[key]);
+        parents.push(i);
+        keys.push(key);
+        if (key.includes('\u0000')) return found('nul', values.length - 1);
       }
     }
   }
