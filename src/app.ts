@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Deps } from './deps.ts';
 import { anyCredentialAuth, endUserKey, requestedBotId } from './platform/auth.ts';
-import { ErrorBody, installErrorHandler } from './platform/http.ts';
+import { ErrorBody, frameworkErrors, installErrorHandler } from './platform/http.ts';
+import { installInputGuards } from './platform/input-guard.ts';
 import { AppError } from './platform/errors.ts';
 import './platform/fastify.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
@@ -61,6 +62,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false } },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
@@ -69,6 +71,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  installInputGuards(app);
   // Before any route: routes declaring `config: { module }` get the switch's gate.
   installModuleGate(app);
   app.addSchema(ErrorBody);

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import { assertGlobalAccess, principalOf } from '../../platform/auth.ts';
-import { Envelope, errorResponses, ok } from '../../platform/http.ts';
+import { Envelope, errorResponses, ok, RowId } from '../../platform/http.ts';
 import { ApiKeyView, CreateApiKeyBody, CreatedApiKey } from './api-keys.schema.ts';
 
 /** Key management: only the bootstrap key or a global key may create, list or revoke keys. */
@@ -27,7 +27,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.delete('/api/v2/keys/:key_id', {
-    schema: { tags, params: Type.Object({ key_id: Type.Integer({ minimum: 1 }) }), response: { 200: Envelope(ApiKeyView), ...errorResponses } },
+    schema: { tags, params: Type.Object({ key_id: RowId }), response: { 200: Envelope(ApiKeyView), ...errorResponses } },
     handler: async (request) => {
       assertGlobalAccess(principalOf(request), 'write');
       return ok(await apiKeys.revoke(request.params.key_id), 'API key revoked');

@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
-import { TelegramId, Timestamp } from '../../platform/http.ts';
+import { INT4_MAX, TelegramId, Timestamp } from '../../platform/http.ts';
 
 export const ChallengeParams = Type.Object({ group_id: TelegramId, user_id: TelegramId });
 
 export const ChallengeBody = Type.Object({
   user_id: TelegramId,
   /** The message with the button, removed when the challenge ends. */
-  message_id: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  message_id: Type.Union([Type.Integer({ minimum: 1, maximum: INT4_MAX }), Type.Null()]),
   timeout_seconds: Type.Integer({ minimum: 10, maximum: 3600 }),
 });
 

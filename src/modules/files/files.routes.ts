@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import { principalOf } from '../../platform/auth.ts';
 import { AppError, forbidden } from '../../platform/errors.ts';
-import { Envelope, errorResponses, ok } from '../../platform/http.ts';
+import { Envelope, errorResponses, ok, uploadedFile } from '../../platform/http.ts';
 import { assertBotOwned, botScopeFor } from '../bots/bots.access.ts';
 import { FileList, FileParams, FileView, ListFilesQuery, UploadQuery } from './files.schema.ts';
 
@@ -27,7 +27,7 @@ export const filesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (principal.kind === 'api_key' && principal.access !== 'write') throw forbidden('This API key is read-only');
       const botId = await botScopeFor(request, 'write', request.query.bot_id);
       if (!request.isMultipart()) throw new AppError('MULTIPART_REQUIRED', { message: 'Send the file as multipart/form-data', status: 415 });
-      const part = await request.file();
+      const part = await uploadedFile(request);
       if (!part) throw new AppError('FILE_REQUIRED', { message: 'No file part in the request' });
       const stored = await files.store({
         botId,

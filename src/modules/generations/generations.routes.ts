@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import { assertOwnUser, principalOf, requestedBotId, resolveBotId, tenantBotId, type Access } from '../../platform/auth.ts';
 import { AppError } from '../../platform/errors.ts';
-import { errorResponses } from '../../platform/http.ts';
+import { errorResponses, uploadedFile } from '../../platform/http.ts';
 import {
   ActiveResponse,
   AdminGenerationsQuery,
@@ -164,7 +164,7 @@ export const generationsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const principal = principalOf(request);
       tenantBotId(principal, requestedBotId(request));
       if (!request.isMultipart()) throw new AppError('MULTIPART_REQUIRED', { message: 'Send the file as multipart/form-data (field "file")' });
-      const file = await request.file();
+      const file = await uploadedFile(request);
       if (!file) throw new AppError('FILE_REQUIRED', { message: 'No file in the upload' });
       const data = await file.toBuffer();
       const { url } = await generations.upload({ data, filename: file.filename, contentType: file.mimetype });

@@ -1,5 +1,6 @@
 import type { Db, Executor } from '../../db/client.ts';
 import type { Cache } from '../../platform/cache.ts';
+import { isUniqueViolation } from '../../db/rows.ts';
 import { conflict, notFound } from '../../platform/errors.ts';
 import { paginated } from '../../platform/http.ts';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -232,14 +233,20 @@ export class GroupsService {
 
   /** Follows a group upgraded to a supergroup: every row keyed by the old chat id moves. */
   async migrateChatId(fromGroupId: number, toGroupId: number): Promise<GroupView> {
-    const row = await this.db.transaction(async (tx) => {
-      if (await this.repo.find(toGroupId, tx)) throw conflict('GROUP_EXISTS', `Group ${toGroupId} already exists`);
-      const moved = await this.repo.changeChatId(fromGroupId, toGroupId, tx);
-      if (!moved) throw notFound('group', fromGroupId);
-      await this.audit.moveGroup(fromGroupId, toGroupId, tx);
-      await this.audit.log({ group_id: toGroupId, action: 'group_migrated', source: 'system', meta: { from_group_id: fromGroupId } }, tx);
-      return moved;
-    });
+    const exists = () => conflict('GROUP_EXISTS', `Group ${toGroupId} already exists`);
+    const row = await this.db
+      .transaction(async (tx) => {
+        if (await this.repo.find(toGroupId, tx)) throw exists();
+        const moved = await this.repo.changeChatId(fromGroupId, toGroupId, tx);
+        if (!moved) throw notFound('group', fromGroupId);
+        await this.audit.moveGroup(fromGroupId, toGroupId, tx);
+        await this.audit.log({ group_id: toGroupId, action: 'group_migrated', source: 'system', meta: { from_group_id: fromGroupId } }, tx);
+        return moved;
+      })
+      .catch((err: unknown) => {
+        // A concurrent migration into the same chat id committed between the check and the update.
+        throw isUniqueViolation(err) ? exists() : err;
+      });
     await this.invalidate(fromGroupId);
     await this.invalidate(toGroupId);
     return toGroupView(row);

@@ -180,6 +180,30 @@ describe('groups and settings API', () => {
     const log = (await call('GET', '/api/v2/groups/-1003001/actions?action=mute')).json().data;
     assert.equal(log.total, 1);
   });
+
+  it('should answer 409 to a migration into a chat id another group already moved to', async () => {
+    await call('POST', '/api/v2/groups', { group_id: -3101, name: 'First' });
+    await call('POST', '/api/v2/groups', { group_id: -3102, name: 'Second' });
+    assert.equal((await call('POST', '/api/v2/groups/-3101/migrate', { new_group_id: -1003100 })).statusCode, 200);
+    const second = await call('POST', '/api/v2/groups/-3102/migrate', { new_group_id: -1003100 });
+    assert.equal(second.statusCode, 409, second.body);
+    assert.equal(second.json().code, 'GROUP_EXISTS');
+    assert.equal((await call('GET', '/api/v2/groups/-1003100')).json().data.name, 'First');
+    assert.equal((await call('GET', '/api/v2/groups/-3102')).statusCode, 200);
+  });
+
+  // PGlite has one connection, so two transactions never overlap there and the race cannot happen.
+  it('should answer 409, not 500, when two migrations into the same chat id race', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL: PGlite runs one transaction at a time' }, async () => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b, target] = [-3200 - 2 * round, -3201 - 2 * round, -1003200 - round];
+      await call('POST', '/api/v2/groups', { group_id: a, name: `A${round}` });
+      await call('POST', '/api/v2/groups', { group_id: b, name: `B${round}` });
+      const answers = await Promise.all([a, b].map((from) => call('POST', `/api/v2/groups/${from}/migrate`, { new_group_id: target })));
+      const statuses = answers.map((r) => r.statusCode).sort();
+      assert.deepEqual(statuses, [200, 409], answers.map((r) => r.body).join('\n'));
+      assert.equal(answers.find((r) => r.statusCode === 409)!.json().code, 'GROUP_EXISTS');
+    }
+  });
 });
 
 describe('moderation API with an admin panel session (owner admin JWT)', () => {

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { TelegramId, Timestamp } from '../../platform/http.ts';
+import { RowId, TelegramId, Timestamp } from '../../platform/http.ts';
 import { PLATFORM_EVENT_NAMES } from '../../platform/events.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -45,7 +45,7 @@ export const UpdateCustomBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const IdParams = Type.Object({ id: RowId });
 export const TokenParams = Type.Object({ token: Type.String({ minLength: 10, maxLength: 100 }) });
 export const BotQuery = Type.Object({ bot_id: Type.Optional(TelegramId) });
 
