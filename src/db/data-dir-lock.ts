@@ -1,4 +1,4 @@
-import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Who holds an embedded data folder, as written in its lock file. */
@@ -41,7 +41,7 @@ export interface DataDirLock {
 const LOCK_FILE = 'owner.lock';
 
 /**
- * Takes ownership of an embedded data folder (the folder must exist). A lock whose process is
+ * Takes ownership of an embedded data folder, creating it if needed. A lock whose process is
  * gone (crash, kill -9) is stale and taken over; a live owner makes this throw DataDirLockedError.
  *
  * @example
@@ -49,6 +49,7 @@ const LOCK_FILE = 'owner.lock';
  * try { ... } finally { lock.release(); }
  */
 export function acquireDataDirLock(dataDir: string, command: string): DataDirLock {
+  mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, LOCK_FILE);
   const owner: DataDirOwner = { pid: process.pid, command, since: new Date().toISOString(), start_ticks: startTicksOf(process.pid) };
   for (let attempt = 0; ; attempt++) {
