@@ -113,6 +113,8 @@ export interface BuildDepsOptions {
   liveLogs?: LiveLogStream;
   /** Replaces the WaveSpeed client (tests give a fake that is not HTTP; HTTP fakes just set the base URL). */
   imageProvider?: ImageProvider;
+  /** Who opens an embedded data folder (`server` by default; the CLIs name themselves). */
+  owner?: string;
 }
 
 /**
@@ -129,6 +131,7 @@ export async function buildDeps(config: Config, logger: Logger, options: BuildDe
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     poolMax: config.DATABASE_POOL_MAX,
+    owner: options.owner,
     onIdleError: (err) => logger.warn({ err: err.message }, 'idle database connection lost'),
   });
   const cache = new Cache({ maxEntries: config.CACHE_L1_MAX_ENTRIES, redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX }, logger);

@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import type { Logger } from 'pino';
 import { loadConfig, rolesOf, ConfigError, type Config, type Role } from './config.ts';
 import { startRemoteBot } from './bot/remote.ts';
@@ -7,6 +8,8 @@ import { BotRunner } from './bot/runner.ts';
 import { jobDefinitions } from './jobs.ts';
 import { createLogger } from './platform/logger.ts';
 import { LiveLogStream } from './platform/live-logs.ts';
+import { DataDirLockedError } from './db/data-dir-lock.ts';
+import { EmbeddedDatabaseError } from './db/client.ts';
 
 /** Entry: read config, build one deps object, start the roles asked for, shut down gracefully. */
 async function main(): Promise<void> {
@@ -31,7 +34,10 @@ async function main(): Promise<void> {
   const botRunner = roles.has('bot') ? new BotRunner(deps, () => deps.services.bots.activeTokens()) : undefined;
   // A webhook needs a listener even when this process serves no API.
   const app = roles.has('api') || botRunner?.mode === 'webhook' ? await buildApp(deps, { botRunner }) : undefined;
-  if (app) await app.listen({ host: config.HOST, port: config.PORT });
+  if (app) {
+    await app.listen({ host: config.HOST, port: config.PORT });
+    deps.database.dataDirLock?.advertise(localUrlOf(app.server.address(), config.HOST));
+  }
   await botRunner?.start();
 
   let stopping = false;
@@ -64,7 +70,16 @@ async function runRemoteBot(config: Config, logger: Logger, roles: Set<Role>): P
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
+/** The URL a CLI on this machine reaches the listener at (a wildcard host means loopback works). */
+function localUrlOf(address: ReturnType<Server['address']>, host: string): string {
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${reachable}:${port}`;
+}
+
 main().catch((err) => {
-  console.error(err instanceof ConfigError ? err.message : err);
+  // Problems an operator fixes get their one-line explanation, not a stack trace.
+  const explained = err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof EmbeddedDatabaseError;
+  console.error(explained ? err.message : err);
   process.exit(1);
 });

@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema.ts';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -26,6 +27,8 @@ export interface Database {
   pglite?: PGlite;
   /** The pg pool (PostgreSQL mode). */
   pool?: pg.Pool;
+  /** This process's ownership of the PGlite data folder (embedded mode on disk). */
+  dataDirLock?: DataDirLock;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -41,7 +44,12 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   poolMax?: number;
   onIdleError?: (err: Error) => void;
+  /** What holds the data folder (`server`, `keys`…), named to a second process that tries to open it. */
+  owner?: string;
 }
+
+/** The embedded database could not be opened; the message says what to do, the cause keeps the detail. */
+export class EmbeddedDatabaseError extends Error {}
 
 /** Opens PostgreSQL when a URL is given, else PGlite, and applies pending migrations. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
@@ -61,18 +69,46 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     };
   }
   const inMemory = options.dataDir.startsWith('memory://');
-  if (!inMemory) mkdirSync(options.dataDir, { recursive: true });
-  const pglite = new PGlite(inMemory ? undefined : path.join(options.dataDir, 'pg'));
-  await pglite.waitReady;
+  if (inMemory) return openPglite(new PGlite());
+  mkdirSync(options.dataDir, { recursive: true });
+  const lock = acquireDataDirLock(options.dataDir, options.owner ?? 'server');
+  const folder = path.join(options.dataDir, 'pg');
+  try {
+    const database = await openPglite(new PGlite(folder), folder);
+    const close = async () => {
+      try {
+        await database.close();
+      } finally {
+        lock.release();
+      }
+    };
+    return { ...database, dataDirLock: lock, close };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function openPglite(pglite: PGlite, folder?: string): Promise<Database> {
+  try {
+    await pglite.waitReady;
+  } catch (err) {
+    await pglite.close().catch(() => {});
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new EmbeddedDatabaseError(
+      `The embedded database in ${folder} could not be opened (${reason}). It is damaged if two processes wrote it at once or the machine stopped mid-write. ` +
+        `To recover: restore ${folder} from a backup, or move it aside (mv ${folder} ${folder}.broken) to start with an empty database.`,
+      { cause: err },
+    );
+  }
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
-  await migratePglite(db as never, { migrationsFolder });
-  return {
-    db,
-    kind: 'pglite',
-    pglite,
-    ping: async () => void (await pglite.query('select 1')),
-    close: () => pglite.close(),
-  };
+  try {
+    await migratePglite(db as never, { migrationsFolder });
+  } catch (err) {
+    await pglite.close().catch(() => {});
+    throw err;
+  }
+  return { db, kind: 'pglite', pglite, ping: async () => void (await pglite.query('select 1')), close: () => pglite.close() };
 }
 
 /**

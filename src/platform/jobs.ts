@@ -1,4 +1,5 @@
-import { PgBoss, fromPglite } from 'pg-boss';
+import PgBoss from 'pg-boss';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
 import type { Database } from '../db/client.ts';
 
@@ -6,6 +7,9 @@ import type { Database } from '../db/client.ts';
  * A job definition: name `domain.verb`, a versioned payload, and its handler. Jobs run on
  * pg-boss, which keeps them in PostgreSQL (or PGlite in the embedded default): they survive
  * restarts, retry with backoff, and run once even with several workers.
+ *
+ * pg-boss is held at 10.x, the last line whose declared engines include Node 20; the worker
+ * loop, heartbeats, per-job results and the retry delay cap (built into 12.x) live here.
  */
 export interface JobDefinition<P extends object = object> {
   name: string;
@@ -55,67 +59,56 @@ export interface SendOptions {
   singletonKey?: string;
 }
 
+/** The pg-boss schema version this engine writes; a newer one was made by a later pg-boss. */
+const SUPPORTED_SCHEMA_VERSION = 24;
+
+type FetchedJob = { id: string; data: { version?: number } & object };
+
 export class Jobs {
+  private stopping = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly wakers = new Set<() => void>();
+  /** Jobs this process is running, by queue: failed on shutdown when their handler outlives the grace period. */
+  private readonly running = new Map<string, Set<string>>();
+
   private constructor(
     readonly boss: PgBoss,
+    private readonly schema: string,
     private readonly logger: Logger,
   ) {}
 
   /**
    * `superviseSeconds`: how often stale heartbeats and expired jobs are looked for; pg-boss's
-   * default (a minute for each of its two passes) left a killed worker's job waiting up to two.
+   * default (two minutes) left a killed worker's job waiting that long.
    */
   static async open(database: Database, logger: Logger, schema = 'pgboss', superviseSeconds = 10): Promise<Jobs> {
-    const supervision = { superviseIntervalSeconds: superviseSeconds, monitorIntervalSeconds: superviseSeconds };
+    const supervision = { maintenanceIntervalSeconds: superviseSeconds, monitorStateIntervalSeconds: superviseSeconds };
     const boss = database.pglite
-      ? new PgBoss({ db: fromPglite(database.pglite), schema, ...supervision } as never)
+      ? new PgBoss({ db: pgliteExecutor(database.pglite), schema, ...supervision })
       : new PgBoss({ connectionString: database.url, schema, max: 4, ...supervision });
     boss.on('error', (err: Error) => logger.error({ err }, 'job engine error'));
+    await assertSchemaNotNewer(boss, database, schema);
     await boss.start();
-    return new Jobs(boss, logger);
+    return new Jobs(boss, schema, logger);
   }
 
   /** Registers queues and schedules; workers start only in the worker role. */
   async register(definitions: JobDefinition<any>[], runWorkers: boolean): Promise<void> {
     for (const def of definitions) {
       const queue = {
+        name: def.name,
+        policy: def.policy ?? 'standard',
         retryLimit: def.retryLimit ?? 3,
         retryBackoff: def.retryBackoff ?? true,
         retryDelay: def.retryDelay ?? 1,
-        ...(def.retryDelayMax !== undefined && { retryDelayMax: def.retryDelayMax }),
         ...(def.expireInSeconds !== undefined && { expireInSeconds: def.expireInSeconds }),
-        ...(def.heartbeatSeconds !== undefined && { heartbeatSeconds: def.heartbeatSeconds }),
       };
-      await this.boss.createQueue(def.name, { ...queue, policy: def.policy ?? 'standard' });
+      await this.boss.createQueue(def.name, queue);
       // createQueue keeps an existing queue's options; a changed definition must still apply.
       await this.boss.updateQueue(def.name, queue);
       if (def.cron) await this.boss.schedule(def.name, def.cron, { version: def.version }, def.cronTimeZone ? { tz: def.cronTimeZone } : undefined);
       if (runWorkers) {
-        const batchSize = def.batchSize ?? 1;
-        const options = {
-          pollingIntervalSeconds: def.pollingIntervalSeconds ?? 1,
-          localConcurrency: def.localConcurrency ?? 1,
-          batchSize,
-          // A full batch means more work is waiting: fetch again at once instead of after the poll interval.
-          burstWhenBatchFull: batchSize > 1,
-          perJobResults: true,
-        };
-        await this.boss.work(def.name, options as never, (async (jobs: { id: string; data: { version?: number } & object }[]) =>
-          Promise.all(
-            jobs.map(async (job) => {
-              const { version, ...payload } = job.data;
-              if (version !== undefined && version !== def.version) {
-                this.logger.warn({ job: def.name, version }, 'job payload version differs from handler');
-              }
-              try {
-                await def.handle(payload);
-                return { id: job.id, status: 'completed' };
-              } catch (err) {
-                this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed');
-                return { id: job.id, status: 'failed', output: { message: (err as Error).message } };
-              }
-            }),
-          )) as never);
+        for (let i = 0; i < (def.localConcurrency ?? 1); i++) this.loops.push(this.workLoop(def));
       }
     }
   }
@@ -127,15 +120,148 @@ export class Jobs {
    * await jobs.send(pollJob, { generationId }, { startAfter: 2, singletonKey: `poll:${generationId}` });
    */
   async send<P extends object>(def: JobRef<P>, payload: P, options: SendOptions = {}): Promise<string | null> {
-    return this.boss.send(def.name, { ...payload, version: def.version }, options as never);
+    return this.boss.send(def.name, { ...payload, version: def.version }, options as PgBoss.SendOptions);
   }
 
   /** Enqueues many jobs in one statement (benchmarks, fan-out). */
   async sendMany<P extends object>(def: JobRef<P>, payloads: P[]): Promise<void> {
-    await this.boss.insert(def.name, payloads.map((p) => ({ data: { ...p, version: def.version } })));
+    await this.boss.insert(payloads.map((p) => ({ name: def.name, data: { ...p, version: def.version } })));
   }
 
   async close(): Promise<void> {
-    await this.boss.stop({ graceful: true, timeout: 5000 } as never);
+    this.stopping = true;
+    for (const wake of this.wakers) wake();
+    await Promise.race([Promise.all(this.loops), sleep(5000)]);
+    // Handlers still running after the grace period: hand their jobs back for a retry now rather than at expiry.
+    for (const [name, ids] of this.running) if (ids.size > 0) await this.boss.fail(name, [...ids]).catch(() => {});
+    await this.boss.stop({ graceful: false });
+  }
+
+  /** One poller: fetches a batch, runs it, and fetches again at once while batches come back full. */
+  private async workLoop(def: JobDefinition<any>): Promise<void> {
+    const batchSize = def.batchSize ?? 1;
+    const idleMs = Math.max(0.5, def.pollingIntervalSeconds ?? 1) * 1000;
+    while (!this.stopping) {
+      let fetched = 0;
+      try {
+        const jobs = (await this.boss.fetch<object>(def.name, { batchSize })) as FetchedJob[] | null;
+        fetched = jobs?.length ?? 0;
+        if (jobs && fetched > 0) await this.runBatch(def, jobs);
+      } catch (err) {
+        if (!this.stopping) this.logger.error({ err, job: def.name }, 'job worker error');
+      }
+      if (fetched < batchSize && !this.stopping) await this.idle(idleMs);
+    }
+  }
+
+  private async runBatch(def: JobDefinition<any>, jobs: FetchedJob[]): Promise<void> {
+    const ids = new Set(jobs.map((job) => job.id));
+    const running = this.running.get(def.name) ?? new Set<string>();
+    this.running.set(def.name, running);
+    for (const id of ids) running.add(id);
+    const heartbeat = def.heartbeatSeconds ? this.startHeartbeat(def, ids) : undefined;
+    const completed: string[] = [];
+    try {
+      await Promise.all(
+        jobs.map(async (job) => {
+          const { version, ...payload } = job.data;
+          if (version !== undefined && version !== def.version) {
+            this.logger.warn({ job: def.name, version }, 'job payload version differs from handler');
+          }
+          try {
+            await def.handle(payload);
+            completed.push(job.id);
+          } catch (err) {
+            this.logger.warn({ err, job: def.name, jobId: job.id }, 'job failed');
+            await this.boss.fail(def.name, job.id, { message: (err as Error).message });
+            if (def.retryDelayMax !== undefined) await this.capRetryDelay(def.name, job.id, def.retryDelayMax);
+          } finally {
+            ids.delete(job.id);
+          }
+        }),
+      );
+      if (completed.length > 0) await this.boss.complete(def.name, completed);
+    } finally {
+      heartbeat?.stop();
+      for (const job of jobs) running.delete(job.id);
+    }
+  }
+
+  /**
+   * pg-boss 10 expires an active job `expire_in` after it started. Moving that deadline to
+   * "now + heartbeatSeconds" while the handler runs makes a dead worker's job expire (and retry)
+   * once its heartbeat is stale, while `expireInSeconds` still bounds a live one.
+   */
+  private startHeartbeat(def: JobDefinition<any>, ids: Set<string>): { stop: () => void } {
+    const beat = async () => {
+      if (ids.size === 0) return;
+      await this.boss
+        .getDb()
+        .executeSql(
+          `UPDATE ${this.schema}.job SET expire_in = LEAST((now() - started_on) + $3 * interval '1 second', $4 * interval '1 second')
+           WHERE name = $1 AND id = ANY($2::uuid[]) AND state = 'active'`,
+          [def.name, [...ids], def.heartbeatSeconds, def.expireInSeconds ?? 900],
+        )
+        .catch((err: unknown) => this.logger.warn({ err, job: def.name }, 'job heartbeat failed'));
+    };
+    void beat();
+    const timer = setInterval(() => void beat(), (def.heartbeatSeconds! * 1000) / 2);
+    return { stop: () => clearInterval(timer) };
+  }
+
+  /** pg-boss 10 doubles the retry delay without a ceiling; bring a waiting retry forward to the cap. */
+  private async capRetryDelay(name: string, id: string, maxSeconds: number): Promise<void> {
+    await this.boss
+      .getDb()
+      .executeSql(
+        `UPDATE ${this.schema}.job SET start_after = LEAST(start_after, now() + $3 * interval '1 second') WHERE name = $1 AND id = $2 AND state = 'retry'`,
+        [name, id, maxSeconds],
+      );
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** pg-boss on PGlite: parameterless SQL may hold several statements, which only `exec` runs. */
+function pgliteExecutor(pglite: PGlite): PgBoss.Db {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      if (values && values.length > 0) return { rows: (await pglite.query(text, values)).rows };
+      const results = await pglite.exec(text);
+      return { rows: results.at(-1)?.rows ?? [] };
+    },
+  };
+}
+
+/**
+ * A job schema written by a newer pg-boss (12.x, before the move to Node 20-compatible 10.x)
+ * cannot be read by this one; say so instead of failing on the first query.
+ */
+async function assertSchemaNotNewer(boss: PgBoss, database: Database, schema: string): Promise<void> {
+  const db = database.pglite ? boss.getDb() : undefined;
+  const query = async (text: string) => (db ? (await db.executeSql(text, [])).rows : (await database.pool!.query(text)).rows);
+  const [table] = await query(`SELECT to_regclass('${schema}.version') AS name`);
+  if (!table?.name) return;
+  const [row] = await query(`SELECT version FROM ${schema}.version`);
+  const version = Number(row?.version);
+  if (version > SUPPORTED_SCHEMA_VERSION) {
+    throw new Error(
+      `The job tables in schema "${schema}" were made by a newer pg-boss (schema ${version}; this build reads ${SUPPORTED_SCHEMA_VERSION}). ` +
+        `Queued jobs there cannot be run by this version: drop the schema (DROP SCHEMA ${schema} CASCADE) and start again.`,
+    );
   }
 }
