@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import { AppError } from '../../platform/errors.ts';
 import { Envelope, errorResponses, ok } from '../../platform/http.ts';
-import { groupFor } from '../groups/groups.access.ts';
+import { groupOrRegister } from '../groups/groups.access.ts';
 import { EnforcementBody, EnforcementParams, EnforcementResult, UserActionStateBody, UserParams, UserStatus } from './enforcement.schema.ts';
 
 const mismatch = (field: string) => new AppError('PATH_BODY_MISMATCH', { message: `${field} in the body differs from the path` });
@@ -20,7 +20,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Envelope(EnforcementResult), ...errorResponses, ...upstreamErrors },
     },
     handler: async (request) => {
-      await groupFor(request, 'write');
+      await groupOrRegister(request, 'write');
       const { group_id, action_type } = request.params;
       const body = request.body;
       if (body.group_id !== undefined && body.group_id !== group_id) throw mismatch('group_id');
@@ -34,7 +34,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v2/groups/:group_id/users/:user_id/status', {
     schema: { tags, params: UserParams, response: { 200: Envelope(UserStatus), ...errorResponses } },
     handler: async (request) => {
-      await groupFor(request, 'read');
+      await groupOrRegister(request, 'read');
       return ok(await enforcement.userStatus(request.params.group_id, request.params.user_id));
     },
   });
@@ -48,7 +48,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Envelope(UserStatus), ...errorResponses },
     },
     handler: async (request) => {
-      await groupFor(request, 'write');
+      await groupOrRegister(request, 'write');
       const { group_id, user_id } = request.params;
       if (request.body.user_id !== undefined && request.body.user_id !== user_id) throw mismatch('user_id');
       return ok(await enforcement.setUserActionState(group_id, user_id, request.body), 'State updated');
