@@ -142,4 +142,16 @@ describe('bot running against a remote tgbase', () => {
     const sent = emu.messagesIn(GROUP).find((m) => m.text === 'Hi Dan in Remote Group')!;
     await waitFor('deleteMessage', (c) => Number(c.params.message_id) === sent.message_id, since, 15_000);
   });
+
+  it('should apply keyword rules in tgbase: message deleted by tgbase, penalty logged with the rule id', async () => {
+    const rule = await api('POST', `/api/v2/groups/${GROUP}/rules`, { name: 'No invites', trigger: { type: 'keyword', pattern: 't\\.me/\\+' }, penalty: { action: 'warn' } });
+    const spammer = { id: 2010, is_bot: false, first_name: 'Spam', username: 'spam2010' };
+    const since = emu.calls.length;
+    const message = emu.message(BOT_TOKEN, { from: spammer, chat: GROUP, text: 'join t.me/+abcdef' }).message!;
+    await waitFor('deleteMessage', (c) => Number(c.params.message_id) === message.message_id, since);
+    assert.match(textOf(await waitFor('sendMessage', (c) => /No invites/.test(textOf(c)), since)), /No invites: warning for @spam2010/);
+    assert.equal((await status(spammer.id)).has_warnings, 1);
+    const log = (await api('GET', `/api/v2/groups/${GROUP}/actions?user_id=${spammer.id}`)).data.items;
+    assert.ok(log.some((e: { action: string; meta: { rule_id?: number } }) => e.action === 'warn' && e.meta.rule_id === rule.data.id));
+  });
 });

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import { Envelope, Paginated, errorResponses, ok } from '../../platform/http.ts';
-import { groupFor } from '../groups/groups.access.ts';
+import { groupFor, groupOrRegister } from '../groups/groups.access.ts';
 import { GroupParams } from '../groups/groups.schema.ts';
 import { UserParams } from '../enforcement/enforcement.schema.ts';
 import type { ActionEntry } from './audit.service.ts';
@@ -78,7 +78,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, description: "Seed 001's `log_action`.", body: SeedLogActionBody, response: { 201: Envelope(ActionView), ...errorResponses } },
     handler: async (request, reply) => {
       const { group_id, details, timestamp: _t, ...rest } = request.body;
-      await groupFor(request, 'write', group_id);
+      await groupOrRegister(request, 'write', group_id);
       const entry = await audit.log({ group_id, ...rest, reason: details ?? null, source: 'api' });
       return reply.status(201).send(ok(entry, 'Action logged'));
     },

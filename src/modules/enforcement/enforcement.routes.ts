@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import type { PluginName } from '../plugins/plugins.service.ts';
 import { AppError } from '../../platform/errors.ts';
 import { Envelope, errorResponses, ok } from '../../platform/http.ts';
-import { groupFor } from '../groups/groups.access.ts';
+import { groupFor, groupOrRegister } from '../groups/groups.access.ts';
 import { EnforcementBody, EnforcementParams, EnforcementResult, SenderChatBody, SenderChatParams, UserActionStateBody, UserParams, UserStatus } from './enforcement.schema.ts';
 
 /** Chat-wide lockdown and night mode belong to the night_mode switch; the rest is moderation. */
@@ -27,7 +27,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { module: moduleOfAction },
     handler: async (request) => {
-      await groupFor(request, 'write');
+      await groupOrRegister(request, 'write');
       const { group_id, action_type } = request.params;
       const body = request.body;
       if (body.group_id !== undefined && body.group_id !== group_id) throw mismatch('group_id');
@@ -61,7 +61,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v2/groups/:group_id/users/:user_id/status', {
     schema: { tags, params: UserParams, response: { 200: Envelope(UserStatus), ...errorResponses } },
     handler: async (request) => {
-      await groupFor(request, 'read');
+      await groupOrRegister(request, 'read');
       return ok(await enforcement.userStatus(request.params.group_id, request.params.user_id));
     },
   });
@@ -76,7 +76,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     config: { module: 'moderation' },
     handler: async (request) => {
-      await groupFor(request, 'write');
+      await groupOrRegister(request, 'write');
       const { group_id, user_id } = request.params;
       if (request.body.user_id !== undefined && request.body.user_id !== user_id) throw mismatch('user_id');
       return ok(await enforcement.setUserActionState(group_id, user_id, request.body), 'State updated');

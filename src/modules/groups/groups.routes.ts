@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
 import { assertBotAccess, assertGroupAccess, isGlobal, principalOf, resolveBotId } from '../../platform/auth.ts';
 import { forbidden } from '../../platform/errors.ts';
 import { Envelope, Paginated, errorResponses, ok } from '../../platform/http.ts';
-import { groupFor } from './groups.access.ts';
+import { groupFor, groupOrRegister } from './groups.access.ts';
 import {
   CreateGroupBody,
   GroupParams,
@@ -107,7 +107,7 @@ export const groupsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v2/groups/:group_id/settings', {
     schema: { tags: ['settings'], params: GroupParams, response: { 200: Envelope(SettingsView), ...errorResponses } },
     handler: async (request) => {
-      await groupFor(request, 'read');
+      await groupOrRegister(request, 'read');
       return ok(await groups.getSettings(request.params.group_id));
     },
   });

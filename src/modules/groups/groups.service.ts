@@ -1,7 +1,7 @@
 import type { Db, Executor } from '../../db/client.ts';
 import type { Cache } from '../../platform/cache.ts';
 import { isUniqueViolation } from '../../db/rows.ts';
-import { conflict, notFound } from '../../platform/errors.ts';
+import { AppError, conflict, notFound } from '../../platform/errors.ts';
 import { paginated } from '../../platform/http.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { GroupsRepo, type GroupRow, type SettingsRow } from './groups.repo.ts';
@@ -122,6 +122,16 @@ export class GroupsService {
     });
     await this.cache.invalidate(groupKey(row.groupId), settingsKey(row.groupId));
     return toGroupView(row);
+  }
+
+  /** Creates the group with default settings, or returns it when it exists already (two first sightings at once). */
+  async register(input: CreateGroupInput): Promise<GroupView> {
+    try {
+      return await this.create(input);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.code !== 'GROUP_EXISTS') throw err;
+      return this.get(input.group_id);
+    }
   }
 
   /** The group, or 404. Cached. */
