@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000).unref();
+    // Requests and jobs waiting on Telegram fail now, so closing does not wait out their timeouts.
+    deps.telegram.abortAll();
     await botRunner?.stop();
     await app?.close();
     await deps.close();
