@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
@@ -24,7 +25,8 @@ describe('several bots in one process', () => {
   let b: TestBot;
 
   before(async () => {
-    b = await startTestBot();
+    // A key of its own, so that a second instance on the same database can open the tokens (as in production).
+    b = await startTestBot({ TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') });
     b.emu.addChat({ id: GROUP_A, type: 'supergroup', title: 'Group A', members: [{ user: OWNER, status: 'creator' }] });
     b.emu.addChat({ id: GROUP_B, type: 'supergroup', title: 'Group B', members: [{ user: OWNER, status: 'creator' }] });
   });
