@@ -4,7 +4,9 @@
  * API emulator (holding polls open like Telegram) and the fake AI provider, through one short
  * day. Needs TEST_DATABASE_URL and TEST_REDIS_URL (PGlite cannot be shared between processes).
  *
- * Each step is bounded so that a failure fails fast. Set E2E_CONTINUE=1 to run every step after a
+ * Each step is bounded so that a failure fails fast; the day takes about 4 minutes on an idle
+ * machine (the broadcast waits out the dead worker's 120-s claim lease), and the hard bound of 8
+ * leaves room for a loaded one. Set E2E_CONTINUE=1 to run every step after a
  * failed check and list all failed checks at the end (diagnosis; the test still fails). Process
  * logs are kept in the folder printed at the end.
  */
@@ -50,7 +52,7 @@ interface ApiAnswer {
 const textOf = (c: Call) => String(c.params.text ?? '');
 
 describe('tgbase in production shape (2 api, 1 worker, 1 bot on PostgreSQL + Redis)', { skip: (!databaseUrl || !redisUrl) && 'needs TEST_DATABASE_URL and TEST_REDIS_URL: the processes share one PostgreSQL and one Redis' }, () => {
-  it('should live through a short day: registration, group, captcha, moderation, quiet hours, a Telegram outage and a broadcast with a worker crash', { timeout: 300_000 }, async () => {
+  it('should live through a short day: registration, group, captcha, moderation, quiet hours, a Telegram outage and a broadcast with a worker crash', { timeout: 480_000 }, async () => {
     const figures: [string, string][] = [];
     const failures: string[] = [];
     const keepGoing = process.env.E2E_CONTINUE === '1';
@@ -362,8 +364,10 @@ describe('tgbase in production shape (2 api, 1 worker, 1 bot on PostgreSQL + Red
         figure('worker takeover (kill → next send)', resumed ? `${((resumed - killedAt) / 1000).toFixed(1)} s` : 'never');
         figure('broadcast completed after the kill', `${((finishedAt - killedAt) / 1000).toFixed(1)} s`);
         check(duplicates === 0, `no user got the broadcast twice (${duplicates} did)`);
-        // A send under way at the kill may or may not have reached Telegram: it is written off, never repeated.
-        check(missed.length <= Math.min(2, Number(view?.failed ?? 0)), `every user got the broadcast except sends in flight at the kill, written off (missed ${missed.length}, written off ${view?.failed})`);
+        // A send under way at the kill may or may not have reached Telegram: it is written off, never
+        // repeated. Only those may be missing: at most one batch (half a second of sends), each accounted for.
+        const inFlightAtKill = Math.ceil(BROADCAST_RATE / 2);
+        check(missed.length <= Math.min(inFlightAtKill, Number(view?.failed ?? 0)), `every user got the broadcast except sends under way at the kill, written off (missed ${missed.length}, written off ${view?.failed}, at most ${inFlightAtKill})`);
         check(view?.sent + view?.failed + view?.blocked === BROADCAST_USERS, `the broadcast accounts for every user: ${JSON.stringify(view)}`);
         check(busiest <= BROADCAST_RATE, `at most ${BROADCAST_RATE} broadcast sends in any second (busiest: ${busiest})`);
         check(sustained >= BROADCAST_RATE - 1, `the broadcast holds at least ${BROADCAST_RATE - 1}/s while sending (${sustained.toFixed(1)}/s)`);
