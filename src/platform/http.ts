@@ -70,41 +70,38 @@ export const TelegramId = Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maxi
 export const Timestamp = Type.String({ format: 'date-time' });
 
 /**
- * Renders any error in the documented envelope: AppErrors keep their code and status, schema
- * failures become 400 with the failing path, 5xx never leak internals.
+ * The one error handler: AppErrors keep their code and status, schema failures become 400
+ * with the failing path, 5xx never leak internals.
  */
-function sendError(err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
-  if (err instanceof AppError) {
-    if (err.status >= 500) request.log.error({ err, cause: err.cause }, err.message);
-    return reply.status(err.status).send({
-      success: false,
-      error: err.message,
-      message: `Operation failed: ${err.code}`,
-      code: err.code,
-      ...(err.details ? { details: err.details } : {}),
-    });
-  }
-  const fe = err as FastifyError;
-  if (fe.validation) {
-    return reply.status(400).send({
-      success: false,
-      error: `Validation failed: ${fe.message}`,
-      message: 'Invalid request',
-      code: 'VALIDATION_FAILED',
-      details: fe.validation.map((v) => ({ path: v.instancePath, message: v.message })),
-    });
-  }
-  const status = fe.statusCode && fe.statusCode >= 400 ? fe.statusCode : 500;
-  if (status >= 500) {
-    request.log.error({ err }, 'unhandled error');
-    return reply.status(status).send({ success: false, error: 'Internal server error', message: 'Operation failed', code: 'INTERNAL' });
-  }
-  return reply.status(status).send({ success: false, error: fe.message, message: 'Request rejected', code: fe.code ?? 'BAD_REQUEST' });
-}
-
-/** The one error handler, and the same envelope for a missing route. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler(sendError);
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (err instanceof AppError) {
+      if (err.status >= 500) request.log.error({ err, cause: err.cause }, err.message);
+      return reply.status(err.status).send({
+        success: false,
+        error: err.message,
+        message: `Operation failed: ${err.code}`,
+        code: err.code,
+        ...(err.details ? { details: err.details } : {}),
+      });
+    }
+    const fe = err as FastifyError;
+    if (fe.validation) {
+      return reply.status(400).send({
+        success: false,
+        error: `Validation failed: ${fe.message}`,
+        message: 'Invalid request',
+        code: 'VALIDATION_FAILED',
+        details: fe.validation.map((v) => ({ path: v.instancePath, message: v.message })),
+      });
+    }
+    const status = fe.statusCode && fe.statusCode >= 400 ? fe.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err }, 'unhandled error');
+      return reply.status(status).send({ success: false, error: 'Internal server error', message: 'Operation failed', code: 'INTERNAL' });
+    }
+    return reply.status(status).send({ success: false, error: fe.message, message: 'Request rejected', code: fe.code ?? 'BAD_REQUEST' });
+  });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ success: false, error: `Route ${request.method} ${request.url.split('?')[0]} not found`, message: 'Not found', code: 'ROUTE_NOT_FOUND' }),
   );
@@ -115,7 +112,7 @@ export function installErrorHandler(app: FastifyInstance): void {
  * that is not valid percent-encoding, a path parameter over `maxParamLength`) in the envelope
  * instead of Fastify's own body.
  */
-export const frameworkErrors = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(err, request, reply);
+export const frameworkErrors = (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => request.server.errorHandler(err, request, reply);
 
 /**
  * The one file part of a multipart request, or undefined when there is none. A malformed body
