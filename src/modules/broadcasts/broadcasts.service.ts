@@ -293,7 +293,8 @@ export class BroadcastsService {
     this.redisConnection ??= new Bottleneck.IORedisConnection({ Redis, client: new Redis(redis.url, { maxRetriesPerRequest: 2 }) });
     // minTime alone spaces the sends cluster-wide. No maxConcurrent: a worker killed mid-send would
     // hold its slots in Redis forever. The state expires after an idle hour.
-    const settings = { minTime: 1000 / rate };
+    // Bottleneck's Redis scripts take whole milliseconds: the default 30/s (33.3 ms) failed every send. Rounded up, the rate stays under the limit.
+    const settings = { minTime: Math.ceil(1000 / rate) };
     const limiter = new Bottleneck({
       ...settings,
       id: `${redis.prefix}broadcast:${botId}`,

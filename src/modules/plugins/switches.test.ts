@@ -1,9 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { buildTestApp, type TestApp } from '../../../test/app.ts';
 import { BOT_ID, BOT_TOKEN, startTestBot, type TestBot } from '../../../test/bot.ts';
 import { miniAppInitData } from '../../../test/telegram-auth.ts';
 import type { Call } from '../../../test/telegram-emulator.ts';
+import { buildApp } from '../../app.ts';
+import { buildDeps, type Deps } from '../../deps.ts';
+import { createLogger } from '../../platform/logger.ts';
 import type { PluginName } from './plugins.service.ts';
 
 const GROUP = -1009120000001;
@@ -292,5 +297,47 @@ describe('module switches', () => {
     for (const c of callsSince(since, 'sendMessage', (c) => Number(c.params.chat_id) > FIRST)) perUser.set(Number(c.params.chat_id), (perUser.get(Number(c.params.chat_id)) ?? 0) + 1);
     assert.equal(perUser.size, USERS, 'every user got the broadcast');
     assert.ok([...perUser.values()].every((n) => n === 1), 'and only once');
+  });
+});
+
+describe('module switches across instances (PostgreSQL + Redis)', { skip: !process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL ? 'needs TEST_DATABASE_URL and TEST_REDIS_URL' : false }, () => {
+  let a: TestApp;
+  let depsB: Deps;
+  let appB: FastifyInstance;
+  const BOT = { id: 7400001, token: '7400001:SWITCHES-two-instances-token-0123' };
+
+  before(async () => {
+    a = await buildTestApp();
+    // Instance B: its own process state (L1 cache, job engine), the same database and Redis prefix as A.
+    depsB = await buildDeps(a.deps.config, createLogger('silent'));
+    appB = await buildApp(depsB);
+    await appB.ready();
+    assert.equal((await a.call('POST', '/api/v2/bots', { token: BOT.token })).statusCode, 201);
+  });
+  after(async () => {
+    await appB.close();
+    await depsB.close();
+    await a.close();
+  });
+
+  it('should make a switch flipped through instance A hold on instance B within a second, and back', async () => {
+    const onB = () => appB.inject({ method: 'GET', url: `/api/v1/admin/broadcasts?bot_id=${BOT.id}`, headers: a.auth });
+    const createOnB = () => appB.inject({ method: 'POST', url: `/api/v1/admin/broadcasts?bot_id=${BOT.id}`, headers: a.auth, payload: { text: 'hi', filter: { type: 'all' } } });
+    assert.equal((await onB()).statusCode, 200);
+    // B has read the switch, so it sits in B's in-process cache.
+    assert.equal(await depsB.services.plugins.isEnabled(BOT.id, 'broadcasts'), true);
+    assert.equal((await createOnB()).statusCode, 201);
+
+    for (const enabled of [false, true]) {
+      assert.equal((await a.call('POST', '/api/plugins/broadcasts/toggle', { bot_id: BOT.id, enabled })).statusCode, 200);
+      const flipped = Date.now();
+      let status = (await createOnB()).statusCode;
+      while (status !== (enabled ? 201 : 403) && Date.now() - flipped < 1000) {
+        await new Promise((r) => setTimeout(r, 20));
+        status = (await createOnB()).statusCode;
+      }
+      assert.equal(status, enabled ? 201 : 403, `B honours broadcasts=${enabled} within a second`);
+      assert.equal(await depsB.services.plugins.isEnabled(BOT.id, 'broadcasts'), enabled);
+    }
   });
 });
