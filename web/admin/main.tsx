@@ -13,6 +13,7 @@ import { SettingsPage } from './pages/settings.tsx';
 import { ApiKeysPage } from './pages/api-keys.tsx';
 import { WebhooksPage } from './pages/webhooks.tsx';
 import { LogsPage } from './pages/logs.tsx';
+import { PluginsPage } from './pages/plugins.tsx';
 
 export interface PageProps {
   /** Route segments after the page name, e.g. ['42'] for #/users/42. */
@@ -25,6 +26,7 @@ const PAGES: { path: string; title: string; page: ComponentType<PageProps> }[] =
   { path: 'groups', title: 'Groups', page: GroupsPage },
   { path: 'broadcasts', title: 'Broadcasts', page: BroadcastsPage },
   { path: 'models', title: 'Models & prices', page: ModelsPage },
+  { path: 'plugins', title: 'Modules', page: PluginsPage },
   { path: 'settings', title: 'System settings', page: SettingsPage },
   { path: 'keys', title: 'API keys', page: ApiKeysPage },
   { path: 'webhooks', title: 'Webhooks', page: WebhooksPage },

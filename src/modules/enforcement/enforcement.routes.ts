@@ -7,8 +7,11 @@ import { groupFor, groupOrRegister } from '../groups/groups.access.ts';
 import { EnforcementBody, EnforcementParams, EnforcementResult, SenderChatBody, SenderChatParams, UserActionStateBody, UserParams, UserStatus } from './enforcement.schema.ts';
 
 /** Chat-wide lockdown and night mode belong to the night_mode switch; the rest is moderation. */
-const CHAT_WIDE = new Set(['lockdown', 'unlock', 'night_mode_on', 'night_mode_off']);
-const moduleOfAction = (request: FastifyRequest): PluginName => (CHAT_WIDE.has((request.params as { action_type: string }).action_type) ? 'night_mode' : 'moderation');
+const CHAT_WIDE = new Set(['lockdown', 'unlock', 'night_mode', 'night_mode_on', 'night_mode_off']);
+const moduleOfAction = (request: FastifyRequest): PluginName => {
+  const action = (request.params as { action_type?: string }).action_type ?? (request.body as { action: string }).action;
+  return CHAT_WIDE.has(action) ? 'night_mode' : 'moderation';
+};
 
 const mismatch = (field: string) => new AppError('PATH_BODY_MISMATCH', { message: `${field} in the body differs from the path` });
 
@@ -74,7 +77,7 @@ export const enforcementRoutes: FastifyPluginAsyncTypebox = async (app) => {
       body: UserActionStateBody,
       response: { 200: Envelope(UserStatus), ...errorResponses },
     },
-    config: { module: 'moderation' },
+    config: { module: moduleOfAction },
     handler: async (request) => {
       await groupOrRegister(request, 'write');
       const { group_id, user_id } = request.params;

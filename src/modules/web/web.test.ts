@@ -195,6 +195,24 @@ describe('web front ends and admin login links', () => {
       await shot('admin-live-logs');
     });
 
+    it('should list the module switches with descriptions and switch one off and on again from the Modules page', async () => {
+      const { plugins } = t.deps.services;
+      await page.goto(`${base}/admin/#/plugins`);
+      await page.getByText('Welcome messages for new members').waitFor();
+      assert.equal(await page.locator('label.toggle').count(), (await plugins.list(BOT.id)).length);
+      const welcome = page.getByRole('checkbox', { name: 'welcome' });
+      assert.equal(await welcome.isChecked(), true);
+      await page.locator('label.toggle', { hasText: 'welcome' }).click();
+      await page.getByText(/changed /).first().waitFor();
+      assert.equal(await welcome.isChecked(), false);
+      assert.equal(await plugins.isEnabled(BOT.id, 'welcome'), false);
+      await shot('admin-modules');
+      await page.locator('label.toggle', { hasText: 'welcome' }).click();
+      await page.waitForFunction(() => (document.querySelector('input[type=checkbox]:not(:disabled)') as HTMLInputElement | null) !== null);
+      await welcome.and(page.locator(':checked')).waitFor();
+      assert.equal(await plugins.isEnabled(BOT.id, 'welcome'), true);
+    });
+
     it('should open the Mini App with Telegram launch data and show balance and referral link', async () => {
       const initData = miniAppInitData(BOT.token, { id: MINI_APP_USER, first_name: 'Mia' });
       await page.goto(`${base}/app/#tgWebAppData=${encodeURIComponent(initData)}&tgWebAppVersion=8.0`);
