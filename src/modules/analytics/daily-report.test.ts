@@ -23,6 +23,8 @@ describe('daily admin report', () => {
     emu = await startTelegramEmulator();
     t = await buildTestApp({ TELEGRAM_API_ROOT: emu.apiRoot, DAILY_REPORT_TIME_ZONE: 'Asia/Tashkent', DAILY_REPORT_ADMIN_IDS: String(OPERATOR) });
     await t.deps.jobs.register(jobDefinitions(t.deps), true);
+    // Registration stores the username Telegram gives (getMe), not the one the caller sends.
+    emu.setBotProfile(BOT.token, { username: 'report_bot' });
     assert.equal((await t.call('POST', '/api/v2/bots', { token: BOT.token, username: 'report_bot', admin_ids: [BOT_ADMIN] })).statusCode, 201);
     assert.equal((await t.call('POST', '/api/v2/bots', { token: OTHER.token, username: 'quiet_bot', admin_ids: [OTHER_ADMIN] })).statusCode, 201);
     const { users, payments, ledger, analytics } = t.deps.services;
