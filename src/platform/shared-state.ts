@@ -35,6 +35,16 @@ export interface SharedState {
    * for (let wait; (wait = await shared.takeSlot('send:42', 30, 1000, 25)) > 0; ) await sleep(wait);
    */
   takeSlot(key: string, max: number, windowMs: number, minGapMs?: number): Promise<number>;
+  /**
+   * Reserves the next start time under `key`, `intervalMs` after the one reserved before it (or
+   * now, if that is past), and returns the milliseconds to wait until it. Reservations are spaced
+   * on one clock (Redis's) across every instance, so any span of `intervalMs × n` holds at most n
+   * starts, and no credit builds up while idle: there is never a burst.
+   *
+   * @example
+   * await sleep(await shared.reserveSlot('send:42', 34));
+   */
+  reserveSlot(key: string, intervalMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -45,6 +55,7 @@ export function openSharedState(options: { redisUrl?: string; prefix: string }, 
 class MemorySharedState implements SharedState {
   private readonly claimed = new LRUCache<string, true>({ max: 100_000, ttlAutopurge: false });
   private readonly hits = new LRUCache<string, number[]>({ max: 100_000 });
+  private readonly nextSlots = new Map<string, number>();
 
   async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {
     if (this.claimed.has(key)) return false;
@@ -82,6 +93,13 @@ class MemorySharedState implements SharedState {
     return wait;
   }
 
+  async reserveSlot(key: string, intervalMs: number): Promise<number> {
+    const now = performance.timeOrigin + performance.now();
+    const start = Math.max(now, this.nextSlots.get(key) ?? 0);
+    this.nextSlots.set(key, start + intervalMs);
+    return Math.max(0, Math.ceil(start - now));
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -107,18 +125,39 @@ local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
 return math.max(1, math.ceil(oldest + window - nowMs))
 `;
 
+/**
+ * `reserveSlot` in one step on the Redis server, on its clock (instances' clocks may differ): the
+ * next start is the later of now and the one after the last reservation. Microseconds, so that the
+ * spacing is exact (1000/30 ms is no whole number). The key outlives an idle bot by a minute.
+ */
+const RESERVE_SLOT_SCRIPT = `
+local now = redis.call('TIME')
+local nowUs = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local intervalUs = tonumber(ARGV[1])
+local start = math.max(nowUs, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], string.format('%.0f', start + intervalUs), 'PX', math.ceil((start - nowUs + intervalUs) / 1000) + 60000)
+return math.ceil((start - nowUs) / 1000)
+`;
+
 class RedisSharedState implements SharedState {
-  private readonly redis: Redis & { takeSlot(key: string, max: number, windowMs: number, member: string, minGapMs: number): Promise<number> };
+  private readonly redis: Redis & { takeSlot(key: string, max: number, windowMs: number, member: string, minGapMs: number): Promise<number>;
+    reserveSlot(key: string, intervalUs: number): Promise<number>;
+  };
   private sequence = 0;
 
   constructor(url: string, prefix: string, logger: Logger) {
     this.redis = new Redis(url, { keyPrefix: `${prefix}shared:`, maxRetriesPerRequest: 2 }) as RedisSharedState['redis'];
     this.redis.defineCommand('takeSlot', { numberOfKeys: 1, lua: TAKE_SLOT_SCRIPT });
+    this.redis.defineCommand('reserveSlot', { numberOfKeys: 1, lua: RESERVE_SLOT_SCRIPT });
     this.redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   }
 
   async takeSlot(key: string, max: number, windowMs: number, minGapMs = 0): Promise<number> {
     return Number(await this.redis.takeSlot(key, max, windowMs, `${process.pid}:${this.sequence++}:${Math.random()}`, minGapMs));
+  }
+
+  async reserveSlot(key: string, intervalMs: number): Promise<number> {
+    return Number(await this.redis.reserveSlot(key, Math.round(intervalMs * 1000)));
   }
 
   async claimOnce(key: string, ttlSeconds: number): Promise<boolean> {

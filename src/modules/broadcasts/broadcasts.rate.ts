@@ -10,56 +10,44 @@ export type SendJob<T> = (slot: () => Promise<void>) => Promise<T>;
 export type Pacer = <T>(job: SendJob<T>) => Promise<T>;
 
 /**
- * Telegram counts a message when it arrives, we count it when it starts: the window is stretched
- * by this much, so that a send a little slower on its way than the one 30 sends before it does not
- * put a 31st message into one of Telegram's seconds. Costs 2% of the rate.
+ * Telegram counts a message when it arrives, we count it when it starts: starts are spaced this
+ * much wider than 1000/rate, so that a send up to ~25 ms slower on its way than the one 30 sends
+ * before it does not put a 31st message into one of Telegram's seconds. Costs 2.5% of the rate.
  */
-const ARRIVAL_MARGIN = 0.02;
+const ARRIVAL_MARGIN = 0.025;
 /**
- * Sends start at least this share of the even spacing apart: no bursts of 30 at once, yet the
- * window, not the gap, sets the pace (a gap near the spacing would add every late timer to it).
- */
-const MIN_GAP_SHARE = 0.5;
-/**
- * Sends of this process that may do their database work while earlier ones wait for slots; more
- * would leave more recipients in doubt after a crash.
+ * Sends of this process that may hold a reserved start at once (and do their database work while
+ * earlier ones wait for theirs); more would leave more recipients in doubt after a crash, and
+ * more reserved starts unused after a cancel.
  */
 const LOOKAHEAD = 4;
 
 /**
- * Paces a bot's sends to `ratePerSecond` across every process sharing `shared` (Redis): at most
- * ⌊rate⌋ sends start in any window of ⌊rate⌋/rate seconds (30 in any second at 30/s). Slots come
- * from a sliding window checked when the send starts, not from spacing sends 1000/rate ms apart,
- * which whole milliseconds cannot hit and late timers would break. Within a process one send asks
- * for a slot at a time; the rest queue here, not in Redis.
+ * Paces a bot's sends to `ratePerSecond` across every process sharing `shared` (Redis). Two
+ * steps per send, both on Redis's clock:
+ * 1. the pace: each send reserves the next start, 1000/rate ms (plus the margin) after the
+ *    previous one, and waits for it. Reserving, not retrying a full window, keeps the rate
+ *    sustained (no time lost between a slot freeing and a poller noticing) and never bursts;
+ * 2. the cap: a sliding window lets at most ⌊rate⌋ sends start in any second (plus half the
+ *    margin), so sends whose timers fired late (a busy event loop) cannot bunch into one second.
  */
 export function ratePacer(shared: SharedState, key: string, ratePerSecond: number): Pacer {
+  const intervalMs = (1000 / ratePerSecond) * (1 + ARRIVAL_MARGIN);
   const max = Math.max(1, Math.floor(ratePerSecond));
-  const windowMs = ((max * 1000) / ratePerSecond) * (1 + ARRIVAL_MARGIN);
-  const minGapMs = (windowMs / max) * MIN_GAP_SHARE;
-  const take = async (): Promise<void> => {
-    for (;;) {
-      const wait = await shared.takeSlot(key, max, windowMs, minGapMs);
-      if (wait === 0) return;
-      await new Promise((r) => setTimeout(r, wait));
-    }
-  };
-  let queue: Promise<void> = Promise.resolve();
-  const nextSlot = (): Promise<void> => {
-    const mine = queue.then(take);
-    queue = mine.catch(() => undefined);
-    return mine;
-  };
+  const windowMs = ((max * 1000) / ratePerSecond) * (1 + ARRIVAL_MARGIN / 2);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const ahead = pLimit(LOOKAHEAD);
   return <T>(job: SendJob<T>): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       void ahead(
         () =>
           new Promise<void>((free) => {
-            // The next send may start its database work once this one has its slot.
+            // The next send may reserve its start once this one's start has come.
             const slot = async (): Promise<void> => {
               try {
-                await nextSlot();
+                const wait = await shared.reserveSlot(`${key}:pace`, intervalMs);
+                if (wait > 0) await sleep(wait);
+                for (let full; (full = await shared.takeSlot(`${key}:cap`, max, windowMs)) > 0; ) await sleep(full);
               } finally {
                 free();
               }
