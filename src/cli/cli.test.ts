@@ -69,7 +69,9 @@ async function stopServer(child: ChildProcess): Promise<number | null> {
 
 const NO_STACK = /^\s+at /m;
 
-describe('keys and admin-link CLIs on an embedded data folder', () => {
+// The data folder lock and the CLIs concern the embedded default only: the PostgreSQL suite skips
+// this file rather than run the same minutes of spawned processes twice.
+describe('keys and admin-link CLIs on an embedded data folder', { skip: !!process.env.TEST_DATABASE_URL && 'embedded default only (PGlite data folder)' }, () => {
   const temp = mkdtempSync(path.join(tmpdir(), 'tgbase-cli-'));
   after(() => rmSync(temp, { recursive: true, force: true }));
 
