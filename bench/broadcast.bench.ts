@@ -115,7 +115,7 @@ async function limitedRate(env: Env): Promise<void> {
   const text = 'bench (a) limited';
   const b = await startBroadcast(env, text);
   await env.emu.waitForCall('sendMessage', (c) => c.params.text === text, { since: b.since, timeoutMs: 30_000 });
-  // The first second fills Bottleneck's pipeline: start counting after it.
+  // The first second fills the sender's pipeline: start counting after it.
   await sleep(2000);
   const from = Date.now();
   await sleep(WINDOW_SECONDS * 1000);
