@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase } from '../../test/app.ts';
+import pino from 'pino';
 import { openDatabase } from './client.ts';
+import { Jobs } from '../platform/jobs.ts';
 
 describe('database migrations on PostgreSQL', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, () => {
   it('should let processes started together migrate a fresh database, each ending with the full schema', async () => {
@@ -18,6 +20,30 @@ describe('database migrations on PostgreSQL', { skip: !process.env.TEST_DATABASE
         await database.close();
       }
     } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('should let processes started together set up the job queues of a fresh database without a deadlock', async () => {
+    const fresh = await createTestDatabase(process.env.TEST_DATABASE_URL!);
+    const opened: Array<{ database: Awaited<ReturnType<typeof openDatabase>>; jobs?: Jobs }> = [];
+    try {
+      const definitions = Array.from({ length: 12 }, (_, i) => ({ name: `race.queue-${i}`, version: 1, handle: async () => undefined }));
+      // Two api processes, a bot and a worker: each opens the job engine and registers every queue at once.
+      const started = await Promise.allSettled(
+        [1, 2, 3, 4].map(async () => {
+          const entry: (typeof opened)[number] = { database: await openDatabase({ url: fresh.url, dataDir: 'memory://', poolMax: 4 }) };
+          opened.push(entry);
+          entry.jobs = await Jobs.open(entry.database, pino({ level: 'silent' }));
+          await entry.jobs.register(definitions, false);
+        }),
+      );
+      assert.deepEqual(started.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason)), []);
+    } finally {
+      for (const { database, jobs } of opened) {
+        await jobs?.close();
+        await database.close();
+      }
       await fresh.drop();
     }
   });

@@ -121,17 +121,25 @@ const MIGRATION_LOCK_KEY = 0x7467_6261_7365;
 /**
  * Applies pending migrations while holding an advisory lock. Processes started together (api,
  * bot, worker) would otherwise run the same DDL at once and fail on a fresh database; in turn,
- * the later ones find nothing left to do. The lock is held on a connection of its own, outside
- * the pool, so a pool of one connection still has it free for the migrations.
+ * the later ones find nothing left to do.
  */
 async function migrateExclusively(url: string, db: Db): Promise<void> {
+  await withAdvisoryLock(url, MIGRATION_LOCK_KEY, () => migratePg(db as never, { migrationsFolder }));
+}
+
+/**
+ * Runs `work` while this process holds the PostgreSQL advisory lock `key`, so that processes
+ * started together do not run the same DDL at once (which fails or deadlocks). The lock is held
+ * on a connection of its own, outside any pool, so a pool of one connection is still free for
+ * the work; ending that session releases the lock, also when the work failed.
+ */
+export async function withAdvisoryLock<T>(url: string, key: number, work: () => Promise<T>): Promise<T> {
   const lock = new pg.Client({ connectionString: url });
   await lock.connect();
   try {
-    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await migratePg(db as never, { migrationsFolder });
+    await lock.query('select pg_advisory_lock($1)', [key]);
+    return await work();
   } finally {
-    // Ending the session releases the lock, also when a migration failed.
     await lock.end();
   }
 }

@@ -1,7 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.ts';
+import { withAdvisoryLock, type Database } from '../db/client.ts';
 
 /**
  * A job definition: name `domain.verb`, a versioned payload, and its handler. Jobs run on
@@ -62,6 +62,9 @@ export interface SendOptions {
 /** The pg-boss schema version this engine writes; a newer one was made by a later pg-boss. */
 const SUPPORTED_SCHEMA_VERSION = 24;
 
+/** The advisory lock queue creation runs under on PostgreSQL (any constant shared by every tgbase process). */
+const QUEUE_SETUP_LOCK_KEY = 0x7467_6a6f_6273;
+
 type FetchedJob = { id: string; data: { version?: number } & object };
 
 export class Jobs {
@@ -75,6 +78,8 @@ export class Jobs {
     readonly boss: PgBoss,
     private readonly schema: string,
     private readonly logger: Logger,
+    /** PostgreSQL's URL; none for PGlite, which one process owns. */
+    private readonly databaseUrl?: string,
   ) {}
 
   /**
@@ -89,11 +94,24 @@ export class Jobs {
     boss.on('error', (err: Error) => logger.error({ err }, 'job engine error'));
     await assertSchemaNotNewer(boss, database, schema);
     await boss.start();
-    return new Jobs(boss, schema, logger);
+    return new Jobs(boss, schema, logger, database.pglite ? undefined : database.url);
   }
 
-  /** Registers queues and schedules; workers start only in the worker role. */
+  /**
+   * Registers queues and schedules; workers start only in the worker role. On PostgreSQL the
+   * queues are set up under an advisory lock: pg-boss creates a table per queue, and processes
+   * started together on a fresh database deadlocked doing it at once.
+   */
   async register(definitions: JobDefinition<any>[], runWorkers: boolean): Promise<void> {
+    const setUp = () => this.setUpQueues(definitions);
+    await (this.databaseUrl ? withAdvisoryLock(this.databaseUrl, QUEUE_SETUP_LOCK_KEY, setUp) : setUp());
+    if (!runWorkers) return;
+    for (const def of definitions) {
+      for (let i = 0; i < (def.localConcurrency ?? 1); i++) this.loops.push(this.workLoop(def));
+    }
+  }
+
+  private async setUpQueues(definitions: JobDefinition<any>[]): Promise<void> {
     for (const def of definitions) {
       const queue = {
         name: def.name,
@@ -107,9 +125,6 @@ export class Jobs {
       // createQueue keeps an existing queue's options; a changed definition must still apply.
       await this.boss.updateQueue(def.name, queue);
       if (def.cron) await this.boss.schedule(def.name, def.cron, { version: def.version }, def.cronTimeZone ? { tz: def.cronTimeZone } : undefined);
-      if (runWorkers) {
-        for (let i = 0; i < (def.localConcurrency ?? 1); i++) this.loops.push(this.workLoop(def));
-      }
     }
   }
 
