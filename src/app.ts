@@ -126,15 +126,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // People and money (seeds 002 and 004): Mini App initData, our JWTs, or an API key.
   await app.register(authRoutes);
   await app.register(adminLinkRoutes);
+  const userCredentials = anyCredentialAuth({
+    initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
+    jwt: jwtPrincipal,
+    apiKey: (token) => apiKeys.authenticate(token),
+  });
   await app.register(async (api) => {
-    api.addHook(
-      'onRequest',
-      anyCredentialAuth({
-        initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
-        jwt: jwtPrincipal,
-        apiKey: (token) => apiKeys.authenticate(token),
-      }),
-    );
+    api.addHook('onRequest', userCredentials);
     // Per-user limits need the principal, so they run after authentication (preHandler). Every
     // route here limits each Mini App user; routes with their own limit (price) count apart.
     await api.register(rateLimit, {
@@ -157,6 +155,6 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     await api.register(analyticsRoutes);
     await api.register(adminRoutes);
   });
-  await app.register(catalogRoutes);
+  await app.register(catalogRoutes, { credentials: userCredentials });
   return app as unknown as FastifyInstance;
 }
