@@ -213,6 +213,25 @@ describe('web front ends and admin login links', () => {
       assert.equal(await plugins.isEnabled(BOT.id, 'welcome'), true);
     });
 
+    it("should offer exactly the server's webhook event names and create an endpoint subscribed to all of them", async () => {
+      const spec = (await t.call('GET', '/openapi.json', undefined, {})).json();
+      const body = spec.paths['/api/webhooks/endpoints'].post.requestBody.content['application/json'].schema;
+      const accepted = (body.properties.events.items.enum as string[]).slice().sort();
+      await page.goto(`${base}/admin/#/webhooks`);
+      const form = page.locator('form', { has: page.getByPlaceholder('https://example.com/hooks/tgbase') });
+      await form.waitFor();
+      const offered = form.getByRole('checkbox');
+      const labels = (await offered.evaluateAll((boxes) => boxes.map((b) => b.parentElement?.textContent?.trim() ?? ''))).sort();
+      assert.deepEqual(labels, accepted);
+      for (const box of await offered.all()) await box.check();
+      await form.getByLabel('URL').fill('https://example.com/hooks/all-events');
+      await form.getByRole('button', { name: 'Add' }).click();
+      await page.getByText('Signing secret').waitFor();
+      const endpoints = await t.call('GET', `/api/webhooks/endpoints?bot_id=${BOT.id}`, undefined);
+      const created = endpoints.json().data.find((e: { url: string }) => e.url === 'https://example.com/hooks/all-events');
+      assert.deepEqual(created?.events.slice().sort(), accepted, endpoints.body);
+    });
+
     it('should open the Mini App with Telegram launch data and show balance and referral link', async () => {
       const initData = miniAppInitData(BOT.token, { id: MINI_APP_USER, first_name: 'Mia' });
       await page.goto(`${base}/app/#tgWebAppData=${encodeURIComponent(initData)}&tgWebAppVersion=8.0`);
