@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { anyCredentialAuth, endUserKey, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, frameworkErrors, installErrorHandler } from './platform/http.ts';
 import { installInputGuards } from './platform/input-guard.ts';
+import { installOperationDefaults } from './platform/openapi-defaults.ts';
 import { AppError } from './platform/errors.ts';
 import './platform/fastify.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
@@ -72,6 +73,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   installErrorHandler(app);
   installInputGuards(app);
+  installOperationDefaults(app);
   // Before any route: routes declaring `config: { module }` get the switch's gate.
   installModuleGate(app);
   app.addSchema(ErrorBody);
@@ -88,7 +90,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'none' } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes);
