@@ -25,7 +25,9 @@ function newestSource(dir) {
 
 function isStale(target) {
   const built = join(dist, target, 'index.html');
-  return !existsSync(built) || statSync(built).mtimeMs < newestSource(web);
+  // The panel also bundles the server's event names, so that file counts as a web source.
+  const shared = statSync(join(root, 'src/platform/event-names.ts')).mtimeMs;
+  return !existsSync(built) || statSync(built).mtimeMs < Math.max(newestSource(web), shared);
 }
 
 const wanted = ifStale ? targets.filter(isStale) : targets;

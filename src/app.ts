@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { anyCredentialAuth, endUserKey, requestedBotId } from './platform/auth.ts';
 import { ErrorBody, frameworkErrors, installErrorHandler } from './platform/http.ts';
 import { installInputGuards } from './platform/input-guard.ts';
+import { installOperationDefaults } from './platform/openapi-defaults.ts';
 import { AppError } from './platform/errors.ts';
 import './platform/fastify.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
@@ -72,6 +73,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   });
   installErrorHandler(app);
   installInputGuards(app);
+  installOperationDefaults(app);
   // Before any route: routes declaring `config: { module }` get the switch's gate.
   installModuleGate(app);
   app.addSchema(ErrorBody);
@@ -88,7 +90,7 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'none' } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(systemRoutes);
@@ -126,15 +128,13 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
   // People and money (seeds 002 and 004): Mini App initData, our JWTs, or an API key.
   await app.register(authRoutes);
   await app.register(adminLinkRoutes);
+  const userCredentials = anyCredentialAuth({
+    initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
+    jwt: jwtPrincipal,
+    apiKey: (token) => apiKeys.authenticate(token),
+  });
   await app.register(async (api) => {
-    api.addHook(
-      'onRequest',
-      anyCredentialAuth({
-        initData: (raw, request) => auth.principalFromInitData(raw, requestedBotId(request)),
-        jwt: jwtPrincipal,
-        apiKey: (token) => apiKeys.authenticate(token),
-      }),
-    );
+    api.addHook('onRequest', userCredentials);
     // Per-user limits need the principal, so they run after authentication (preHandler). Every
     // route here limits each Mini App user; routes with their own limit (price) count apart.
     await api.register(rateLimit, {
@@ -157,6 +157,6 @@ export async function buildApp(deps: Deps, options: BuildAppOptions = {}): Promi
     await api.register(analyticsRoutes);
     await api.register(adminRoutes);
   });
-  await app.register(catalogRoutes);
+  await app.register(catalogRoutes, { credentials: userCredentials });
   return app as unknown as FastifyInstance;
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import { PLATFORM_EVENT_NAMES as EVENT_NAMES } from './event-names.ts';
 
 /**
  * What the platform announces to whoever listens (outbound webhooks, the live stream, metrics).
@@ -88,5 +89,8 @@ export class PlatformEvents {
   }
 }
 
-/** Event names operators may subscribe outbound webhooks to. */
-export const PLATFORM_EVENT_NAMES: PlatformEventName[] = ['enforcement.action', 'github.event'];
+/** Event names operators may subscribe outbound webhooks to (the list lives in event-names.ts for the panel). */
+export const PLATFORM_EVENT_NAMES: PlatformEventName[] = [...EVENT_NAMES];
+// Compile-time: every event in the map is listed for the panel, and nothing else is.
+const listedEventsMatchMap: [PlatformEventName] extends [(typeof EVENT_NAMES)[number]] ? true : never = true;
+void listedEventsMatchMap;

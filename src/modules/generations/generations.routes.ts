@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '../../platform/fastify.ts';
-import { assertOwnUser, principalOf, requestedBotId, resolveBotId, tenantBotId, type Access } from '../../platform/auth.ts';
+import { assertOwnUser, bearerToken, principalOf, requestedBotId, resolveBotId, tenantBotId, type Access } from '../../platform/auth.ts';
 import { AppError } from '../../platform/errors.ts';
 import { errorResponses, uploadedFile } from '../../platform/http.ts';
 import {
@@ -55,17 +55,31 @@ function submitted(result: { generation: GenerationViewData; balance: number }) 
   return { generation_id: generation.id, status: generation.status, cost: generation.cost, trial_used: generation.trial, balance, generation };
 }
 
-/** The public catalog: no credentials needed, the bot is named by `bot_id` (or `X-Bot-Id`). */
-export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
+/**
+ * The public catalog: no credentials needed, the bot is named by `bot_id` (or `X-Bot-Id`). A Mini
+ * App sends its initData or JWT instead, so without `bot_id` the bot comes from those credentials.
+ */
+export const catalogRoutes: FastifyPluginAsyncTypebox<{ credentials: (request: FastifyRequest, reply: FastifyReply) => Promise<void> }> = async (app, { credentials }) => {
   const { generations } = app.services;
+  // Only when no bot is named: an explicit bot_id keeps the catalog public even next to stale credentials.
+  const credentialsIfNoBot = async (request: FastifyRequest, reply: FastifyReply) => {
+    const presented = request.headers['x-telegram-init-data'] !== undefined || bearerToken(request) !== undefined;
+    if (presented && requestedBotId(request) === undefined) await credentials(request, reply);
+  };
   const botOf = (request: FastifyRequest) => {
-    const botId = requestedBotId(request);
-    if (botId === undefined) throw new AppError('BOT_ID_REQUIRED', { message: 'Name the bot: bot_id query parameter or X-Bot-Id header' });
-    return botId;
+    const explicit = requestedBotId(request);
+    const principal = request.principal;
+    if (explicit !== undefined || !principal) {
+      if (explicit === undefined) throw new AppError('BOT_ID_REQUIRED', { message: 'Name the bot: bot_id query parameter or X-Bot-Id header' });
+      return explicit;
+    }
+    // A Mini App login JWT names the bot it was issued through; prefer it over bots the user administers.
+    return tenantBotId(principal, principal.kind === 'admin' ? (principal.loginBotId ?? undefined) : undefined);
   };
 
   app.get('/api/v1/models', {
     schema: { tags: ['models'], querystring: BotIdQuery, response: { 200: ModelsResponse, ...errorResponses } },
+    onRequest: credentialsIfNoBot,
     handler: async (request) => ({ models: await generations.activeModels(botOf(request), 'image') }),
   });
 

@@ -90,6 +90,19 @@ describe('generations', () => {
     assert.equal((await inject('GET', '/api/v1/models', {})).statusCode, 400);
   });
 
+  it('should take the bot of the model list from Mini App initData or its login JWT when bot_id is absent', async () => {
+    const fromInitData = await inject('GET', '/api/v1/models', asUser(nextUser++, OTHER_BOT.token));
+    assert.equal(fromInitData.statusCode, 200, fromInitData.body);
+    assert.ok(fromInitData.json().models.some((m: { model_id: string }) => m.model_id === 'nano-banana-pro'));
+    const login = await inject('POST', '/api/auth/telegram', {}, { init_data: miniAppInitData(BOT.token, { id: nextUser++ }) });
+    assert.equal(login.statusCode, 200, login.body);
+    const fromJwt = await inject('GET', '/api/v1/models', { authorization: `Bearer ${login.json().token}` });
+    assert.equal(fromJwt.statusCode, 200, fromJwt.body);
+    assert.deepEqual(fromJwt.json().models, (await inject('GET', `/api/v1/models?bot_id=${BOT.id}`, {})).json().models);
+    // Forged initData is refused rather than treated as an anonymous caller.
+    assert.equal((await inject('GET', '/api/v1/models', { ...asUser(nextUser++, 'bad:token') })).statusCode, 401);
+  });
+
   it('should price nano-banana-pro by resolution and gpt-image-1.5 by mode, size and quality', async () => {
     const { telegramId } = await newUser(0);
     const price = async (body: object) => {

@@ -112,6 +112,15 @@ describe('web front ends and admin login links', () => {
     assert.deepEqual(options.json(), { login_widget_bot: BOT.username });
   });
 
+  it('should document every operation in /openapi.json with a one-line summary and a tag', async () => {
+    const spec = (await t.call('GET', '/openapi.json', undefined, {})).json();
+    const undocumented = Object.entries<Record<string, { summary?: string; tags?: string[] }>>(spec.paths)
+      .flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ op: `${method} ${path}`, ...op })))
+      .filter((op) => !op.summary?.trim() || op.summary.includes('\n') || !op.tags?.length)
+      .map((op) => op.op);
+    assert.deepEqual(undocumented, []);
+  });
+
   describe('in a browser', { skip: existsSync(CHROMIUM) ? false : `skipped: ${CHROMIUM} is missing (apt-get install chromium)` }, () => {
     let context: BrowserContext;
     let page: Page;
@@ -211,6 +220,47 @@ describe('web front ends and admin login links', () => {
       await page.waitForFunction(() => (document.querySelector('input[type=checkbox]:not(:disabled)') as HTMLInputElement | null) !== null);
       await welcome.and(page.locator(':checked')).waitFor();
       assert.equal(await plugins.isEnabled(BOT.id, 'welcome'), true);
+    });
+
+    it("should offer exactly the server's webhook event names and create an endpoint subscribed to all of them", async () => {
+      const spec = (await t.call('GET', '/openapi.json', undefined, {})).json();
+      const body = spec.paths['/api/webhooks/endpoints'].post.requestBody.content['application/json'].schema;
+      const accepted = (body.properties.events.items.enum as string[]).slice().sort();
+      await page.goto(`${base}/admin/#/webhooks`);
+      const form = page.locator('form', { has: page.getByPlaceholder('https://example.com/hooks/tgbase') });
+      await form.waitFor();
+      const offered = form.getByRole('checkbox');
+      const labels = (await offered.evaluateAll((boxes) => boxes.map((b) => b.parentElement?.textContent?.trim() ?? ''))).sort();
+      assert.deepEqual(labels, accepted);
+      for (const box of await offered.all()) await box.check();
+      await form.getByLabel('URL').fill('https://example.com/hooks/all-events');
+      await form.getByRole('button', { name: 'Add' }).click();
+      await page.getByText('Signing secret').waitFor();
+      const endpoints = await t.call('GET', `/api/webhooks/endpoints?bot_id=${BOT.id}`, undefined);
+      const created = endpoints.json().data.find((e: { url: string }) => e.url === 'https://example.com/hooks/all-events');
+      assert.deepEqual(created?.events.slice().sort(), accepted, endpoints.body);
+    });
+
+    it('should list every tag group in Swagger UI at /docs and reach every operation from its group', async () => {
+      const spec = (await t.call('GET', '/openapi.json', undefined, {})).json();
+      const documented = Object.entries<object>(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`));
+      const groups = new Set(Object.values<Record<string, { tags: string[] }>>(spec.paths).flatMap((ops) => Object.values(ops).flatMap((op) => op.tags)));
+      await page.goto(`${base}/docs`);
+      const tags = page.locator('.opblock-tag');
+      await tags.nth(groups.size - 1).waitFor();
+      assert.equal(await tags.count(), groups.size);
+      await shot('docs');
+      // One group open at a time, as a reader browses: each opened group must show its operations.
+      const reached = new Set<string>();
+      for (let i = 0; i < groups.size; i++) {
+        await tags.nth(i).click();
+        const blocks = page.locator('.opblock');
+        await blocks.first().waitFor();
+        for (const op of await blocks.evaluateAll((els) => els.map((b) => `${b.querySelector('.opblock-summary-method')?.textContent} ${b.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`))) reached.add(op);
+        await tags.nth(i).click();
+        await blocks.first().waitFor({ state: 'detached' });
+      }
+      assert.deepEqual([...reached].sort(), documented.sort());
     });
 
     it('should open the Mini App with Telegram launch data and show balance and referral link', async () => {

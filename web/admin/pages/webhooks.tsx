@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useAction, useLoad } from '../../shared/hooks.ts';
 import { Card, ErrorBox, Table, Toggle, formatDate } from '../../shared/ui.tsx';
 import { useSession } from '../session.tsx';
+import { PLATFORM_EVENT_NAMES } from '../../../src/platform/event-names.ts';
 
 interface CustomWebhook {
   id: number;
@@ -31,7 +32,6 @@ interface Delivery {
   created_at: string;
 }
 
-const EVENTS = ['enforcement.action', 'payment.completed', 'github.event'];
 
 export function WebhooksPage() {
   return (
@@ -159,7 +159,7 @@ function Endpoints() {
       <h3>New endpoint</h3>
       <form className="row" onSubmit={(e) => { e.preventDefault(); void create.run(); }}>
         <label className="field" style={{ flex: 1 }}>URL<input required type="url" value={url} placeholder="https://example.com/hooks/tgbase" onChange={(e) => setUrl(e.target.value)} /></label>
-        {EVENTS.map((name) => (
+        {PLATFORM_EVENT_NAMES.map((name) => (
           <label key={name} className="row" style={{ alignItems: 'center', gap: 4 }}>
             <input type="checkbox" checked={events.includes(name)} onChange={(e) => setEvents(e.target.checked ? [...events, name] : events.filter((x) => x !== name))} />
             {name}
