@@ -28,13 +28,14 @@ const LOOKAHEAD = 4;
  * 1. the pace: each send reserves the next start, 1000/rate ms (plus the margin) after the
  *    previous one, and waits for it. Reserving, not retrying a full window, keeps the rate
  *    sustained (no time lost between a slot freeing and a poller noticing) and never bursts;
- * 2. the cap: a sliding window lets at most ⌊rate⌋ sends start in any second (plus half the
- *    margin), so sends whose timers fired late (a busy event loop) cannot bunch into one second.
+ * 2. the cap: a sliding window lets at most ⌊rate⌋ sends start in any second plus the margin
+ *    (the span the pace gives ⌊rate⌋ + 1 starts), so sends whose timers fired late (a busy event
+ *    loop) cannot bunch into one second.
  */
 export function ratePacer(shared: SharedState, key: string, ratePerSecond: number): Pacer {
   const intervalMs = (1000 / ratePerSecond) * (1 + ARRIVAL_MARGIN);
   const max = Math.max(1, Math.floor(ratePerSecond));
-  const windowMs = ((max * 1000) / ratePerSecond) * (1 + ARRIVAL_MARGIN / 2);
+  const windowMs = ((max * 1000) / ratePerSecond) * (1 + ARRIVAL_MARGIN);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const ahead = pLimit(LOOKAHEAD);
   return <T>(job: SendJob<T>): Promise<T> =>
